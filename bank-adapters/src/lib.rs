@@ -1,0 +1,1 @@
+//! Bank statement parsers: bytes in, one normalized statement model out.

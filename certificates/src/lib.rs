@@ -1,0 +1,1 @@
+//! Clearance certificates: signed payload, verification, and (with `issue`) QR and PDF.
