@@ -1,0 +1,83 @@
+//! The application: its state, its router, and `serve` on a listener the
+//! caller binds (tests bind `127.0.0.1:0`).
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::clock::SharedClock;
+use crate::metrics::Metrics;
+use crate::store::Db;
+
+/// Settings that are not business data.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies `Secure`. On by default; browsers accept secure cookies on
+    /// `http://localhost` and `http://127.0.0.1` too.
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            secure_cookies: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub clock: SharedClock,
+    pub settings: Arc<Settings>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: SharedClock, settings: Settings) -> AppState {
+        AppState {
+            db,
+            clock,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = crate::http::router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}

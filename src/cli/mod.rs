@@ -1,0 +1,163 @@
+//! The `tameio` command line: one binary, one subcommand per job.
+
+mod audit_cmd;
+mod tenant_cmd;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{self, AppState, Settings};
+use crate::clock::SystemClock;
+use crate::store::{DEFAULT_DATABASE_URL, Db};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tameio",
+    version,
+    about = "Payments and clearance certificates for municipalities"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives: a URL, or a folder for the embedded SQLite file.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// `sqlite://PATH` or `postgres://...`.
+    #[arg(
+        long,
+        env = "TAMEIO_DATABASE_URL",
+        conflicts_with = "data",
+        global = true
+    )]
+    pub database_url: Option<String>,
+    /// A folder holding the SQLite database (`DIR/tameio.db`).
+    #[arg(long, global = true)]
+    pub data: Option<std::path::PathBuf>,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> String {
+        match (&self.database_url, &self.data) {
+            (Some(u), _) => u.clone(),
+            (None, Some(dir)) => format!("sqlite://{}", dir.join("tameio.db").display()),
+            (None, None) => DEFAULT_DATABASE_URL.to_string(),
+        }
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(&self) -> Result<Db, CliError> {
+        let db = Db::connect(&self.url()).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web pages and the API.
+    Serve {
+        #[arg(long, env = "TAMEIO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Send cookies without `Secure` (only behind plain HTTP on a private network).
+        #[arg(long, env = "TAMEIO_INSECURE_COOKIES")]
+        insecure_cookies: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Tenants (municipalities).
+    Tenant {
+        #[command(subcommand)]
+        cmd: tenant_cmd::TenantCmd,
+    },
+    /// Tenant API keys.
+    ApiKey {
+        #[command(subcommand)]
+        cmd: tenant_cmd::ApiKeyCmd,
+    },
+    /// Platform operator keys.
+    OperatorKey {
+        #[command(subcommand)]
+        cmd: tenant_cmd::OperatorKeyCmd,
+    },
+    /// The audit chain.
+    Audit {
+        #[command(subcommand)]
+        cmd: audit_cmd::AuditCmd,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cmd: Command) -> Result<ExitCode, CliError> {
+    match cmd {
+        Command::Serve {
+            addr,
+            db,
+            insecure_cookies,
+        } => {
+            let db = db.open().await?;
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let state = AppState::new(
+                db.clone(),
+                Arc::new(SystemClock),
+                Settings {
+                    secure_cookies: !insecure_cookies,
+                },
+            );
+            tracing::info!(addr = %listener.local_addr()?, database = db.dialect(), "serving");
+            println!("Tameio listening on http://{}", listener.local_addr()?);
+            app::serve(listener, state, app::shutdown_signal()).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { db } => {
+            db.open().await?;
+            println!("database is up to date");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tenant { cmd } => tenant_cmd::run_tenant(cmd).await,
+        Command::ApiKey { cmd } => tenant_cmd::run_api_key(cmd).await,
+        Command::OperatorKey { cmd } => tenant_cmd::run_operator_key(cmd).await,
+        Command::Audit { cmd } => audit_cmd::run(cmd).await,
+    }
+}

@@ -1,0 +1,14 @@
+//! Pure rules: money, references, tax ids, tenants, journal, audit. Nothing here
+//! knows about HTTP or SQL (checked by `tests/tidy.rs`).
+
+pub mod actor;
+pub mod audit;
+pub mod debt_kind;
+pub mod iban;
+pub mod journal;
+pub mod lang;
+pub mod money;
+pub mod rf;
+pub mod secret;
+pub mod tax_id;
+pub mod tenant;

@@ -1,0 +1,161 @@
+//! One error type for the HTTP layer and its one `IntoResponse`: RFC 9457
+//! problem+json with a stable `type`. A 5xx never carries internal text; the
+//! cause is logged once, here.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("no such route")]
+    NoRoute,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("authentication required")]
+    Unauthenticated,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    #[error("{detail}")]
+    Conflict { kind: &'static str, detail: String },
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    #[error("unsupported media type: send application/json")]
+    UnsupportedMediaType,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Internal(#[from] InternalError),
+}
+
+/// Anything that is our fault. Its text goes to the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum InternalError {
+    #[error(transparent)]
+    Store(StoreError),
+    #[error("{0}")]
+    Other(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON pointer-ish name of the field, e.g. `iban`.
+    pub field: String,
+    pub reason: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        FieldError {
+            field: field.into(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict => AppError::Conflict {
+                kind: "conflict",
+                detail: "a resource with the same key already exists".into(),
+            },
+            other => AppError::Internal(InternalError::Store(other)),
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem kind, e.g. `/problems/not-found`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::NoRoute => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable `type` slug.
+    pub fn slug(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not-found",
+            AppError::NoRoute => "no-such-route",
+            AppError::MethodNotAllowed => "method-not-allowed",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadRequest(_) => "bad-request",
+            AppError::Invalid(_) => "validation",
+            AppError::Conflict { kind, .. } => kind,
+            AppError::TooLarge(_) => "payload-too-large",
+            AppError::UnsupportedMediaType => "unsupported-media-type",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn invalid(field: &str, reason: impl std::fmt::Display) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, reason)])
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status();
+        let detail = match self {
+            AppError::Internal(_) => None,
+            AppError::Invalid(_) => Some("the request has invalid fields".to_string()),
+            other => Some(other.to_string()),
+        };
+        Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors: match self {
+                AppError::Invalid(v) => v.clone(),
+                _ => vec![],
+            },
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(cause) = &self {
+            tracing::error!(error = %cause, "internal error");
+        }
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,117 @@
+//! The platform operator's API: tenants and their first keys.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use uuid::Uuid;
+
+use super::tenant::TenantView;
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{ApiJson, OperatorAuth};
+use crate::platform::{self, TenantSpec};
+use crate::store::tenants;
+
+#[utoipa::path(post, path = "/api/v1/platform/tenants", tag = "platform",
+    request_body = TenantSpec,
+    responses((status = 201, body = TenantView), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_tenant(
+    State(st): State<AppState>,
+    op: OperatorAuth,
+    ApiJson(spec): ApiJson<TenantSpec>,
+) -> AppResult<(StatusCode, Json<TenantView>)> {
+    let new = spec.validate().map_err(AppError::Invalid)?;
+    let id = platform::create_tenant(&st.db, st.clock.now(), &op.actor, &new)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Conflict => AppError::Conflict {
+                kind: "tenant-exists",
+                detail: "a tenant with this slug or RF prefix exists".into(),
+            },
+            other => other.into(),
+        })?;
+    let tenant = tenants::by_id(&st.db, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TenantView::load(&st, tenant).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform",
+    responses((status = 200, body = Vec<TenantView>)), security(("bearer" = [])))]
+pub async fn list_tenants(
+    State(st): State<AppState>,
+    _op: OperatorAuth,
+) -> AppResult<Json<Vec<TenantView>>> {
+    let mut out = Vec::new();
+    for t in tenants::list_all(&st.db).await? {
+        out.push(TenantView::load(&st, t).await?);
+    }
+    Ok(Json(out))
+}
+
+#[utoipa::path(get, path = "/api/v1/platform/tenants/{slug}", tag = "platform",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = TenantView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_tenant(
+    State(st): State<AppState>,
+    _op: OperatorAuth,
+    Path(slug): Path<String>,
+) -> AppResult<Json<TenantView>> {
+    let t = tenants::by_slug(&st.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(TenantView::load(&st, t).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewKeyRequest {
+    /// What the key is for, e.g. "finance office".
+    pub name: String,
+}
+
+/// The key in plain text is in this response only.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct IssuedKeyView {
+    pub id: Uuid,
+    pub name: String,
+    pub key: String,
+}
+
+pub fn key_name(req: &NewKeyRequest) -> AppResult<String> {
+    let name = platform::nfc(&req.name);
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(AppError::invalid("name", "must have 1 to 100 characters"));
+    }
+    Ok(name)
+}
+
+#[utoipa::path(post, path = "/api/v1/platform/tenants/{slug}/api-keys", tag = "platform",
+    params(("slug" = String, Path)), request_body = NewKeyRequest,
+    responses((status = 201, body = IssuedKeyView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_tenant_key(
+    State(st): State<AppState>,
+    op: OperatorAuth,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<NewKeyRequest>,
+) -> AppResult<(StatusCode, Json<IssuedKeyView>)> {
+    let t = tenants::by_slug(&st.db, &slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = key_name(&req)?;
+    let k = platform::create_api_key(&st.db, st.clock.now(), &op.actor, t.id, &name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedKeyView {
+            id: k.id,
+            name,
+            key: k.key,
+        }),
+    ))
+}

@@ -1,0 +1,339 @@
+//! Officer pages. Until personal sign-in exists an officer opens a session
+//! with a tenant API key once; the session lives in a `Secure; HttpOnly;
+//! SameSite=Strict` cookie and every form carries a CSRF token.
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use chrono::Duration;
+use uuid::Uuid;
+
+use super::page::{PageError, cookie, lang_code, lang_of, render, t};
+use crate::app::AppState;
+use crate::domain::lang::Lang;
+use crate::domain::secret;
+use crate::error::AppError;
+use crate::http::extract::resolve_tenant_key;
+use crate::store::{audit, sessions, tenants};
+
+const SESSION_COOKIE: &str = "tameio_session";
+const LOGIN_CSRF_COOKIE: &str = "tameio_login_csrf";
+const SESSION_HOURS: i64 = 8;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/officer", get(dashboard))
+        .route("/officer/login", get(login_form).post(login))
+        .route("/officer/logout", axum::routing::post(logout))
+        .route("/static/app.css", get(stylesheet))
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+fn cookie_header(st: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderValue {
+    let secure = if st.settings.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    let v =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
+    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[derive(Template)]
+#[template(path = "officer/login.html")]
+struct LoginPage {
+    lang: &'static str,
+    title: &'static str,
+    key_label: &'static str,
+    key_hint: &'static str,
+    submit: &'static str,
+    csrf: String,
+    error: Option<&'static str>,
+}
+
+fn login_page(
+    st: &AppState,
+    lang: Lang,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    let csrf = secret::random_token();
+    let page = LoginPage {
+        lang: lang_code(lang),
+        title: t(lang, "Σύνδεση υπαλλήλου", "Officer sign-in"),
+        key_label: t(lang, "Κλειδί πρόσβασης (API key)", "Access key (API key)"),
+        key_hint: t(
+            lang,
+            "Το κλειδί που σας έδωσε ο διαχειριστής του Δήμου.",
+            "The key your municipality's administrator gave you.",
+        ),
+        submit: t(lang, "Σύνδεση", "Sign in"),
+        csrf: csrf.clone(),
+        error,
+    };
+    let mut res = render(status, &page);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(st, LOGIN_CSRF_COOKIE, &csrf, 3600),
+    );
+    res
+}
+
+async fn login_form(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    login_page(&st, lang_of(&headers, q.as_deref()), StatusCode::OK, None)
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    csrf: String,
+    api_key: String,
+}
+
+async fn login(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, q.as_deref());
+    let csrf_ok =
+        cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf));
+    if !csrf_ok {
+        return Ok(login_page(
+            &st,
+            lang,
+            StatusCode::FORBIDDEN,
+            Some(t(
+                lang,
+                "Η φόρμα έληξε. Δοκιμάστε ξανά.",
+                "The form expired. Please try again.",
+            )),
+        ));
+    }
+    let Some((tenant, key_id)) = resolve_tenant_key(&st, f.api_key.trim())
+        .await
+        .map_err(|e| PageError(lang, e))?
+    else {
+        return Ok(login_page(
+            &st,
+            lang,
+            StatusCode::UNAUTHORIZED,
+            Some(t(
+                lang,
+                "Το κλειδί δεν είναι έγκυρο.",
+                "That key is not valid.",
+            )),
+        ));
+    };
+    let token = secret::random_token();
+    let now = st.clock.now();
+    let mut tx = st
+        .db
+        .begin_write()
+        .await
+        .map_err(|e| PageError(lang, e.into()))?;
+    sessions::create(
+        &mut tx,
+        tenant.id,
+        &secret::sha256_hex(&token),
+        key_id,
+        &secret::random_token(),
+        now,
+        now + Duration::hours(SESSION_HOURS),
+    )
+    .await
+    .map_err(|e| PageError(lang, e.into()))?;
+    let actor = crate::domain::actor::Actor::TenantKey {
+        tenant_id: tenant.id,
+        key_id,
+    };
+    audit::append(
+        &mut tx,
+        tenant.id,
+        now,
+        &actor,
+        "officer.signed_in",
+        &format!("api_key:{key_id}"),
+        serde_json::json!({}),
+    )
+    .await
+    .map_err(|e| PageError(lang, e.into()))?;
+    tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
+    let mut res = Redirect::to("/officer").into_response();
+    let value = format!("{}.{}", tenant.id.simple(), token);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&st, SESSION_COOKIE, &value, SESSION_HOURS * 3600),
+    );
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&st, LOGIN_CSRF_COOKIE, "", 0),
+    );
+    Ok(res)
+}
+
+/// The officer's session from the cookie: (tenant id, token, session).
+async fn session(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Uuid, String, sessions::Session)>, AppError> {
+    let Some(v) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let Some((tenant, token)) = v.split_once('.') else {
+        return Ok(None);
+    };
+    let Ok(tenant) = Uuid::try_parse(tenant) else {
+        return Ok(None);
+    };
+    let s = sessions::find(&st.db, tenant, &secret::sha256_hex(token), st.clock.now()).await?;
+    Ok(s.map(|s| (tenant, token.to_string(), s)))
+}
+
+#[derive(Template)]
+#[template(path = "officer/dashboard.html")]
+struct Dashboard {
+    lang: &'static str,
+    title: &'static str,
+    tenant_name: String,
+    test_mode: Option<&'static str>,
+    audit_heading: &'static str,
+    col_seq: &'static str,
+    col_when: &'static str,
+    col_who: &'static str,
+    col_what: &'static str,
+    entries: Vec<(i64, String, String, String)>,
+    logout: &'static str,
+    csrf: String,
+}
+
+async fn dashboard(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, q.as_deref());
+    let Some((tenant_id, _, s)) = session(&st, &headers)
+        .await
+        .map_err(|e| PageError(lang, e))?
+    else {
+        return Ok(Redirect::to("/officer/login").into_response());
+    };
+    let tenant = tenants::by_id(&st.db, tenant_id)
+        .await
+        .map_err(|e| PageError(lang, e.into()))?
+        .ok_or(PageError(lang, AppError::NotFound))?;
+    let entries = audit::recent(&st.db, tenant_id, 20)
+        .await
+        .map_err(|e| PageError(lang, e.into()))?;
+    let page = Dashboard {
+        lang: lang_code(lang),
+        title: t(
+            lang,
+            "Ταμείο — υπηρεσία οικονομικών",
+            "Cash office — finance department",
+        ),
+        tenant_name: if lang == Lang::En {
+            tenant.name_en.clone()
+        } else {
+            tenant.name_el.clone()
+        },
+        test_mode: (tenant.mode == crate::domain::tenant::TenantMode::Test)
+            .then(|| t(lang, "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ", "TEST MODE")),
+        audit_heading: t(lang, "Τελευταίες ενέργειες", "Recent actions"),
+        col_seq: t(lang, "Α/Α", "No."),
+        col_when: t(lang, "Πότε (UTC)", "When (UTC)"),
+        col_who: t(lang, "Ποιος", "Who"),
+        col_what: t(lang, "Τι", "What"),
+        entries: entries
+            .into_iter()
+            .map(|e| {
+                (
+                    e.record.seq,
+                    crate::domain::audit::format_at(e.record.at),
+                    e.record.actor,
+                    e.record.action,
+                )
+            })
+            .collect(),
+        logout: t(lang, "Αποσύνδεση", "Sign out"),
+        csrf: s.csrf_token,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, q.as_deref());
+    let Some((tenant_id, token, s)) = session(&st, &headers)
+        .await
+        .map_err(|e| PageError(lang, e))?
+    else {
+        return Ok(Redirect::to("/officer/login").into_response());
+    };
+    if !secret::same_secret(&s.csrf_token, &f.csrf) {
+        return Err(PageError(
+            lang,
+            AppError::Forbidden("CSRF token mismatch".into()),
+        ));
+    }
+    let now = st.clock.now();
+    let mut tx = st
+        .db
+        .begin_write()
+        .await
+        .map_err(|e| PageError(lang, e.into()))?;
+    sessions::end(&mut tx, tenant_id, &secret::sha256_hex(&token), now)
+        .await
+        .map_err(|e| PageError(lang, e.into()))?;
+    let actor = crate::domain::actor::Actor::TenantKey {
+        tenant_id,
+        key_id: s.api_key_id,
+    };
+    audit::append(
+        &mut tx,
+        tenant_id,
+        now,
+        &actor,
+        "officer.signed_out",
+        &format!("api_key:{}", s.api_key_id),
+        serde_json::json!({}),
+    )
+    .await
+    .map_err(|e| PageError(lang, e.into()))?;
+    tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
+    let mut res = Redirect::to("/officer/login").into_response();
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(&st, SESSION_COOKIE, "", 0),
+    );
+    Ok(res)
+}

@@ -1,0 +1,12 @@
+//! Tameio: payments and clearance certificates for municipalities.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod metrics;
+pub mod platform;
+pub mod store;
+pub mod telemetry;
