@@ -1,0 +1,86 @@
+//! Tenant isolation: tenant A's key, walking every route of the served
+//! OpenAPI document with tenant B's ids, finds nothing of B.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+async fn every_route_hides_other_tenants(b: Backend) {
+    let mut app = TestApp::spawn(b).await;
+    let a = app.tenant("alpha", "ALP").await;
+    let bt = app.tenant("bravo", "BRV").await;
+    // Give B data of every kind that exists so far.
+    let (_, b_key2) = app
+        .post(
+            "/api/v1/api-keys",
+            Some(&bt.key),
+            &json!({"name": "bravo-secret-name"}),
+        )
+        .await;
+    let rc = json!({"debt_kind": "water", "year_class": "current", "component": "principal", "effective_from_year": 2026, "code": "BRAVO-KAE"});
+    assert_eq!(
+        app.post("/api/v1/tenant/revenue-codes", Some(&bt.key), &rc)
+            .await
+            .0,
+        201
+    );
+
+    let b_markers = [
+        bt.id.to_string(),
+        bt.key_id.to_string(),
+        b_key2["id"].as_str().unwrap().to_string(),
+        "bravo".to_string(),
+        "BRV".to_string(),
+        "BRAVO-KAE".to_string(),
+    ];
+    let (_, doc) = app.get("/api/v1/openapi.json", None).await;
+    let paths = doc["paths"].as_object().unwrap();
+    let mut walked = 0;
+    for (path, item) in paths {
+        for method in item.as_object().unwrap().keys() {
+            let concrete = path
+                .replace("{id}", &b_markers[2])
+                .replace("{slug}", "bravo");
+            assert!(
+                !concrete.contains('{'),
+                "the walk does not know a parameter of {path}"
+            );
+            let req = match method.as_str() {
+                "get" => app.client.get(app.url(&concrete)),
+                "post" => app
+                    .client
+                    .post(app.url(&concrete))
+                    .json(&json!({"name": "x"})),
+                "put" => app.client.put(app.url(&concrete)).json(&json!({})),
+                "delete" => app.client.delete(app.url(&concrete)),
+                other => panic!("unexpected method {other}"),
+            };
+            let res = req.bearer_auth(&a.key).send().await.unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            let with_ids = path.contains('{') || path.starts_with("/api/v1/platform/");
+            if with_ids {
+                assert_eq!(status, 404, "{method} {concrete} with A's key: {body}");
+            } else {
+                assert!(status < 500, "{method} {concrete}: {status} {body}");
+            }
+            for m in &b_markers {
+                assert!(
+                    !body.contains(m.as_str()),
+                    "{method} {concrete} leaks {m}: {body}"
+                );
+            }
+            walked += 1;
+        }
+    }
+    assert!(walked >= 10, "walked only {walked} routes");
+    // B's data is untouched: its second key still works and was not revoked by A.
+    let (status, key) = app
+        .get(&format!("/api/v1/api-keys/{}", b_markers[2]), Some(&bt.key))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(key["revoked_at"], Value::Null);
+    app.finish().await;
+}
+
+crate::db_tests!(every_route_hides_other_tenants);

@@ -1,0 +1,13 @@
+//! Integration tests: the real app over HTTP (and the real binary for the
+//! CLI), each test on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod audit_cli;
+mod concurrency;
+mod health;
+mod isolation;
+mod ledger;
+mod officer;
+mod openapi;
+mod platform;
