@@ -6,8 +6,14 @@
 pub mod embedded;
 pub mod fields;
 pub mod keys;
+#[cfg(feature = "issue")]
+mod layout;
 pub mod offline;
 pub mod payload;
+#[cfg(feature = "issue")]
+pub mod pdf;
+#[cfg(feature = "issue")]
+pub mod qr;
 pub mod report;
 pub mod sign;
 pub mod text;
@@ -19,6 +25,10 @@ pub use fields::{CertificateId, Country, FieldError, PropertyId, Purpose, Scope,
 pub use keys::{KeyEntry, KeyRing, KeyStatus, KeysFile, Revocations, SigningWindow};
 pub use offline::{InputError, verify_input, verify_with};
 pub use payload::{Certificate, DecodeError, KeyId};
+#[cfg(feature = "issue")]
+pub use pdf::{CertificateDocument, PdfError, PdfRenderer, render_pdf};
+#[cfg(feature = "issue")]
+pub use qr::{QrError, QrMatrix, qr_matrix, qr_url};
 pub use report::Report;
 pub use sign::{SignError, SigningKey, sign};
 pub use text::{HolderName, TenantName, TextError};
