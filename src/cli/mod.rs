@@ -1,6 +1,7 @@
 //! The `tameio` command line: one binary, one subcommand per job.
 
 mod audit_cmd;
+pub mod demo;
 mod tenant_cmd;
 
 use std::net::SocketAddr;
@@ -68,6 +69,13 @@ pub enum Command {
         /// Send cookies without `Secure` (only behind plain HTTP on a private network).
         #[arg(long, env = "TAMEIO_INSECURE_COOKIES")]
         insecure_cookies: bool,
+    },
+    /// Serve the demo municipality (test mode, sandbox payments) on SQLite.
+    Demo {
+        #[arg(long, env = "TAMEIO_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
     },
     /// Bring the database schema up to date and exit.
     Migrate {
@@ -150,6 +158,7 @@ async fn run(cmd: Command) -> Result<ExitCode, CliError> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Demo { addr, db } => demo::run(addr, db).await,
         Command::Migrate { db } => {
             db.open().await?;
             println!("database is up to date");

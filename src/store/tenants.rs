@@ -39,8 +39,19 @@ const INSERT_ACCOUNT: &str =
 const INSERT_AUDIT_HEAD: &str = "insert into audit_heads (tenant_id, seq, hash) values ($1, 0, $2)";
 
 /// Creates the tenant with its first collection account and an empty audit
-/// chain. A taken slug or RF prefix is a `Conflict`.
+/// chain. A taken slug is a `Conflict`, and so is an RF prefix that starts
+/// another tenant's prefix or is started by one: RF references are matched by
+/// prefix, so the prefixes must be prefix-free, not merely unique.
 pub async fn create(tx: &mut Tx, t: &NewTenant, now: DateTime<Utc>) -> StoreResult<Uuid> {
+    const CLASH: &str = "select count(*) from tenants
+        where substr($1, 1, length(rf_prefix)) = rf_prefix or substr(rf_prefix, 1, length($1)) = $1";
+    let clashes: i64 = on_tx!(tx, |c| sqlx::query_scalar(CLASH)
+        .bind(t.rf_prefix.as_str())
+        .fetch_one(c)
+        .await)?;
+    if clashes > 0 {
+        return Err(StoreError::Conflict);
+    }
     let id = Uuid::new_v4();
     let policies =
         serde_json::to_string(&t.policies).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -1,0 +1,99 @@
+//! The real binary: the demo command and startup errors.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+fn tameio() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tameio"));
+    c.env_remove("TAMEIO_DATABASE_URL")
+        .env_remove("TAMEIO_ADDR");
+    c
+}
+
+/// Starts `tameio demo` on a free port and reads its banner up to the key.
+fn start_demo(data: &std::path::Path) -> (Child, String, String) {
+    let mut child = tameio()
+        .args(["demo", "--addr", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start demo");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut base = String::new();
+    loop {
+        let line = lines
+            .next()
+            .expect("demo printed its banner")
+            .expect("line");
+        if let Some(rest) = line.split(" at ").nth(1).filter(|_| base.is_empty()) {
+            base = rest.trim().to_string();
+        }
+        if let Some(key) = line.strip_prefix("API key: ") {
+            return (child, base, key.to_string());
+        }
+    }
+}
+
+fn get(url: &str, key: Option<&str>) -> (u16, String) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut req = reqwest::Client::new().get(url);
+        if let Some(k) = key {
+            req = req.bearer_auth(k);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    })
+}
+
+#[test]
+fn demo_serves_and_reuses_its_data_with_a_new_key() {
+    let data = std::env::temp_dir().join(format!("tameio-demo-{}", uuid::Uuid::new_v4().simple()));
+    let (mut first, base, key1) = start_demo(&data);
+    assert_eq!(get(&format!("{base}/healthz"), None), (200, "ok".into()));
+    let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key1));
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("\"slug\":\"demo\"") && body.contains("\"mode\":\"test\""),
+        "{body}"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let (mut second, base, key2) = start_demo(&data);
+    assert_ne!(key1, key2, "each run mints a fresh key");
+    let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key2));
+    assert_eq!(status, 200, "{body}");
+    let (_, keys) = get(&format!("{base}/api/v1/api-keys"), Some(&key2));
+    assert_eq!(
+        keys.matches("\"name\":\"demo\"").count(),
+        2,
+        "same tenant, two keys: {keys}"
+    );
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn unsupported_database_url_is_a_clear_startup_error() {
+    let out = tameio()
+        .args([
+            "migrate",
+            "--database-url",
+            "mysql://root:hunter2@localhost/x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unsupported database URL scheme"), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "the password must not be printed: {err}"
+    );
+}
