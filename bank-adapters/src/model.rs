@@ -1,0 +1,422 @@
+//! The normalized statement model that every parser produces.
+
+use std::fmt;
+
+/// The file format, as detected from the content.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// ISO 20022 BkToCstmrStmt, with its schema version (2..=13).
+    Camt053 { version: u8 },
+    /// ISO 20022 BkToCstmrDbtCdtNtfctn, with its schema version (2..=13).
+    Camt054 { version: u8 },
+    /// SWIFT MT940 customer statement (possibly mixed with MT942 messages).
+    Mt940,
+    /// SWIFT MT942 interim report only: every line is information.
+    Mt942,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Format::Camt053 { version } => write!(f, "camt.053.001.{version:02}"),
+            Format::Camt054 { version } => write!(f, "camt.054.001.{version:02}"),
+            Format::Mt940 => f.write_str("mt940"),
+            Format::Mt942 => f.write_str("mt942"),
+        }
+    }
+}
+
+/// Everything read from one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParsedFile {
+    pub format: Format,
+    pub statements: Vec<Statement>,
+}
+
+/// One statement (camt `Stmt` / `Ntfctn`, or one MT940 statement joined from its pages).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Statement {
+    pub id: Option<String>,
+    pub sequence: Option<String>,
+    pub account: Option<String>,
+    pub currency: Option<String>,
+    pub opening_balance: Option<Balance>,
+    pub closing_balance: Option<Balance>,
+    pub lines: Vec<Line>,
+    /// Consistency problems found while reading; never silently dropped.
+    pub warnings: Vec<String>,
+}
+
+/// A balance, signed: negative when it is a debit balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    pub amount_cents: i64,
+    pub date: Option<Date>,
+}
+
+/// A calendar date as the bank wrote it (no time zone: statement dates are business dates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: u16,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// A valid Gregorian date, or `None`.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date { year, month, day })
+    }
+    pub fn year(self) -> u16 {
+        self.year
+    }
+    pub fn month(self) -> u8 {
+        self.month
+    }
+    pub fn day(self) -> u8 {
+        self.day
+    }
+}
+
+pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// The booking's real effect on the account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Credit,
+    Debit,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Credit => "credit",
+            Direction::Debit => "debit",
+        }
+    }
+    /// `amount` with the sign of its effect on the balance.
+    pub fn signed(self, amount_cents: i64) -> i64 {
+        match self {
+            Direction::Credit => amount_cents,
+            Direction::Debit => -amount_cents,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Booked,
+    Pending,
+    Info,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Booked => "booked",
+            Status::Pending => "pending",
+            Status::Info => "info",
+        }
+    }
+}
+
+/// The text fields of a line. They live packed in one allocation per line
+/// (see [`Line`]), so each has a name here instead of a struct field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextField {
+    /// The entry's own reference (camt `NtryRef`, else entry `AcctSvcrRef`;
+    /// MT940 field 61 reference for the account owner). Shared by the lines of one batch.
+    EntryReference,
+    /// The bank's reference for this line (camt `AcctSvcrRef`, transaction level first;
+    /// MT940 field 61 `//` reference).
+    BankReference,
+    EndToEndId,
+    TransactionId,
+    /// ISO 11649 RF creditor reference, structured or found in the free text.
+    CreditorReference,
+    /// Unstructured remittance information.
+    Remittance,
+    /// `AddtlTxInf`, else `AddtlNtryInf`; MT940 `:86:` as received.
+    AdditionalInfo,
+    CounterpartyName,
+    CounterpartyAccount,
+    ReturnReason,
+}
+
+pub(crate) const FIELD_COUNT: usize = 10;
+
+impl TextField {
+    pub const ALL: [TextField; FIELD_COUNT] = [
+        TextField::EntryReference,
+        TextField::BankReference,
+        TextField::EndToEndId,
+        TextField::TransactionId,
+        TextField::CreditorReference,
+        TextField::Remittance,
+        TextField::AdditionalInfo,
+        TextField::CounterpartyName,
+        TextField::CounterpartyAccount,
+        TextField::ReturnReason,
+    ];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// One statement line: an entry, or one `TxDtls` of a batch entry.
+///
+/// A 100 MB MT940 file holds about 700,000 lines, so a line is kept compact:
+/// its scalars are fields, and its texts are packed into one allocation,
+/// read through the accessor methods.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Line {
+    /// Never negative; the sign is in `direction`. `None` only for a `TxDtls`
+    /// of a batch entry that gives no amount in the account currency: the
+    /// entry's amount covers it, and a warning says so.
+    pub amount_cents: Option<i64>,
+    pub direction: Direction,
+    pub status: Status,
+    pub reversal: bool,
+    pub booking_date: Option<Date>,
+    pub value_date: Option<Date>,
+    /// Charges reported for this line (`Chrgs`), if any.
+    pub charges_cents: Option<i64>,
+    /// Position of the entry in its statement (0-based): the lines of one batch entry share it.
+    pub entry_index: u32,
+    texts: PackedTexts,
+}
+
+impl Line {
+    pub(crate) fn new(scalars: LineScalars, texts: &TextDraft) -> Line {
+        Line {
+            amount_cents: scalars.amount_cents,
+            direction: scalars.direction,
+            status: scalars.status,
+            reversal: scalars.reversal,
+            booking_date: scalars.booking_date,
+            value_date: scalars.value_date,
+            charges_cents: scalars.charges_cents,
+            entry_index: scalars.entry_index,
+            texts: texts.pack(),
+        }
+    }
+
+    pub fn text(&self, field: TextField) -> Option<&str> {
+        self.texts.get(field)
+    }
+    pub fn entry_reference(&self) -> Option<&str> {
+        self.text(TextField::EntryReference)
+    }
+    pub fn bank_reference(&self) -> Option<&str> {
+        self.text(TextField::BankReference)
+    }
+    pub fn end_to_end_id(&self) -> Option<&str> {
+        self.text(TextField::EndToEndId)
+    }
+    pub fn transaction_id(&self) -> Option<&str> {
+        self.text(TextField::TransactionId)
+    }
+    pub fn creditor_reference(&self) -> Option<&str> {
+        self.text(TextField::CreditorReference)
+    }
+    pub fn remittance(&self) -> Option<&str> {
+        self.text(TextField::Remittance)
+    }
+    pub fn additional_info(&self) -> Option<&str> {
+        self.text(TextField::AdditionalInfo)
+    }
+    pub fn counterparty_name(&self) -> Option<&str> {
+        self.text(TextField::CounterpartyName)
+    }
+    pub fn counterparty_account(&self) -> Option<&str> {
+        self.text(TextField::CounterpartyAccount)
+    }
+    pub fn return_reason(&self) -> Option<&str> {
+        self.text(TextField::ReturnReason)
+    }
+    /// The amount with the sign of its effect on the account.
+    pub fn signed_amount_cents(&self) -> Option<i64> {
+        self.amount_cents.map(|a| self.direction.signed(a))
+    }
+}
+
+/// The scalar part of a line, as a parser assembles it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LineScalars {
+    pub amount_cents: Option<i64>,
+    pub direction: Direction,
+    pub status: Status,
+    pub reversal: bool,
+    pub booking_date: Option<Date>,
+    pub value_date: Option<Date>,
+    pub charges_cents: Option<i64>,
+    pub entry_index: u32,
+}
+
+/// Texts packed as `FIELD_COUNT` records of (LEB128 length, UTF-8 bytes);
+/// length 0 means absent, so an empty text is never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PackedTexts(Box<[u8]>);
+
+impl PackedTexts {
+    fn get(&self, field: TextField) -> Option<&str> {
+        let bytes = &self.0;
+        let mut pos = 0usize;
+        for i in 0..FIELD_COUNT {
+            let mut len = 0usize;
+            let mut shift = 0u32;
+            loop {
+                let b = *bytes.get(pos)?;
+                pos += 1;
+                len |= usize::from(b & 0x7f).checked_shl(shift)?;
+                shift += 7;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            if i == field.index() {
+                if len == 0 {
+                    return None;
+                }
+                let slice = bytes.get(pos..pos.checked_add(len)?)?;
+                return std::str::from_utf8(slice).ok();
+            }
+            pos = pos.checked_add(len)?;
+        }
+        None
+    }
+}
+
+/// Scratch space where a parser collects a line's texts before packing them;
+/// reused from line to line so that reading allocates once per line.
+#[derive(Debug, Default)]
+pub(crate) struct TextDraft {
+    buf: String,
+    spans: [(u32, u32); FIELD_COUNT],
+}
+
+impl TextDraft {
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.spans = [(0, 0); FIELD_COUNT];
+    }
+
+    /// Sets a field to `value` trimmed; blank values stay absent.
+    pub fn set(&mut self, field: TextField, value: &str) {
+        let value = value.trim();
+        let start = self.buf.len();
+        self.buf.push_str(value);
+        let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(value.len())) else {
+            // Unreachable under the 200 MiB input limit; dropping is safer than panicking.
+            return;
+        };
+        self.spans[field.index()] = (s, l);
+    }
+
+    /// Sets a field only when it is still absent.
+    pub fn set_if_absent(&mut self, field: TextField, value: &str) {
+        if !self.is_set(field) {
+            self.set(field, value);
+        }
+    }
+
+    pub fn set_opt(&mut self, field: TextField, value: Option<&str>) {
+        if let Some(v) = value {
+            self.set(field, v);
+        }
+    }
+
+    pub fn is_set(&self, field: TextField) -> bool {
+        self.spans[field.index()].1 > 0
+    }
+
+    #[cfg(test)]
+    pub fn get(&self, field: TextField) -> Option<&str> {
+        let (s, l) = self.spans[field.index()];
+        if l == 0 {
+            return None;
+        }
+        self.buf.get(s as usize..(s as usize + l as usize))
+    }
+
+    fn pack(&self) -> PackedTexts {
+        let total: usize = self.spans.iter().map(|&(_, l)| l as usize + 3).sum();
+        let mut out = Vec::with_capacity(total);
+        for &(s, l) in &self.spans {
+            let mut n = l;
+            loop {
+                let b = (n & 0x7f) as u8;
+                n >>= 7;
+                if n == 0 {
+                    out.push(b);
+                    break;
+                }
+                out.push(b | 0x80);
+            }
+            if l > 0
+                && let Some(bytes) = self.buf.as_bytes().get(s as usize..(s + l) as usize)
+            {
+                out.extend_from_slice(bytes);
+            }
+        }
+        PackedTexts(out.into_boxed_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_texts_round_trip() {
+        let mut d = TextDraft::default();
+        d.set(TextField::Remittance, &"ä".repeat(200));
+        d.set(TextField::EndToEndId, " E2E ");
+        d.set(TextField::ReturnReason, "");
+        let line = Line::new(
+            LineScalars {
+                amount_cents: Some(1),
+                direction: Direction::Credit,
+                status: Status::Booked,
+                reversal: false,
+                booking_date: None,
+                value_date: None,
+                charges_cents: None,
+                entry_index: 0,
+            },
+            &d,
+        );
+        assert_eq!(line.remittance(), Some("ä".repeat(200).as_str()));
+        assert_eq!(line.end_to_end_id(), Some("E2E"));
+        assert_eq!(line.return_reason(), None);
+        assert_eq!(line.entry_reference(), None);
+    }
+
+    #[test]
+    fn dates_are_validated() {
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2023, 2, 29).is_none());
+        assert_eq!(
+            Date::new(2024, 1, 5).map(|d| d.to_string()),
+            Some("2024-01-05".into())
+        );
+    }
+}

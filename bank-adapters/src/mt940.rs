@@ -1,0 +1,565 @@
+//! SWIFT MT940 (and MT942) reader: a line-by-line pass that gathers fields,
+//! reads each message, and joins statements split over several messages.
+
+use std::io::BufRead;
+
+use encoding_rs::Encoding;
+
+use crate::amount::parse_cents;
+use crate::camt_lines::is_placeholder;
+use crate::checks::balance_warning;
+use crate::encoding::decode_line;
+use crate::error::{ErrorKind, ParseError};
+use crate::model::{
+    Balance, Date, Direction, Format, Line, LineScalars, ParsedFile, Statement, Status, TextDraft,
+    TextField, days_in_month,
+};
+use crate::mt940_details::read_details;
+use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
+
+pub(crate) fn parse_slice(
+    bytes: &[u8],
+    legacy: &'static Encoding,
+) -> Result<ParsedFile, ParseError> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ParseError::new(
+            ErrorKind::Limit,
+            format!("file larger than {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    let mut r = Reader::new(legacy);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
+        r.push_line(&bytes[start..end])?;
+        start = end + 1;
+    }
+    r.finish()
+}
+
+pub(crate) fn parse_reader<R: BufRead>(
+    mut input: R,
+    legacy: &'static Encoding,
+) -> Result<ParsedFile, ParseError> {
+    let mut r = Reader::new(legacy);
+    let mut buf = Vec::with_capacity(256);
+    let mut total: u64 = 0;
+    loop {
+        buf.clear();
+        // A line longer than a field may be is cut here and refused by the field limit.
+        let n = std::io::Read::take(&mut input, MAX_ELEMENT_BYTES as u64 + 2)
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| ParseError::new(ErrorKind::Invalid, format!("read error: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > MAX_FILE_BYTES {
+            return Err(ParseError::new(
+                ErrorKind::Limit,
+                format!("file larger than {MAX_FILE_BYTES} bytes"),
+            ));
+        }
+        let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        r.push_line(line)?;
+    }
+    r.finish()
+}
+
+/// A `:61:` line waiting for its `:86:`.
+struct Pending {
+    scalars: LineScalars,
+    customer_ref: String,
+    bank_ref: String,
+    supplementary: String,
+    details: Option<String>,
+}
+
+#[derive(Default)]
+struct Message {
+    reference: String,
+    account: String,
+    sequence: String,
+    currency: String,
+    opening: Option<(Balance, bool)>,
+    closing: Option<(Balance, bool)>,
+    is_942: bool,
+    has_content: bool,
+    lines: Vec<Line>,
+}
+
+struct Reader {
+    legacy: &'static Encoding,
+    line_no: u64,
+    tag: String,
+    content: String,
+    field_line: u64,
+    in_field: bool,
+    msg: Message,
+    pending: Option<Pending>,
+    texts: TextDraft,
+    statements: Vec<Message>,
+    saw_tag: bool,
+}
+
+fn parse_tag(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix(':')?;
+    let end = rest.find(':')?;
+    let tag = &rest[..end];
+    let b = tag.as_bytes();
+    let ok = (b.len() == 2 || b.len() == 3)
+        && b[0].is_ascii_digit()
+        && b[1].is_ascii_digit()
+        && b.get(2).is_none_or(|c| c.is_ascii_alphabetic())
+        || tag == "NS";
+    ok.then(|| (tag, &rest[end + 1..]))
+}
+
+impl Reader {
+    fn new(legacy: &'static Encoding) -> Self {
+        Reader {
+            legacy,
+            line_no: 0,
+            tag: String::new(),
+            content: String::new(),
+            field_line: 0,
+            in_field: false,
+            msg: Message::default(),
+            pending: None,
+            texts: TextDraft::default(),
+            statements: Vec::new(),
+            saw_tag: false,
+        }
+    }
+
+    fn err(&self, kind: ErrorKind, message: impl Into<String>, column: u64) -> ParseError {
+        ParseError::new(kind, message).at_line(self.field_line, column)
+    }
+
+    fn push_line(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+        self.line_no += 1;
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let decoded = decode_line(bytes, self.legacy);
+        // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
+        let mut line: &str = decoded.trim_start_matches(['\u{1a}', '\0']);
+        // SWIFT FIN envelope: `{1:...}{2:...}{4:` opens the text block, `-}` closes it.
+        if line.starts_with('{') {
+            self.end_field()?;
+            match line.find("{4:") {
+                Some(p) => {
+                    self.end_message()?;
+                    line = &line[p + 3..];
+                    if line.trim().is_empty() {
+                        return Ok(());
+                    }
+                }
+                None => return self.end_message(),
+            }
+        }
+        if line.trim() == "-" || line.trim_start().starts_with("-}") {
+            self.end_field()?;
+            return self.end_message();
+        }
+        if let Some((tag, rest)) = parse_tag(line) {
+            self.end_field()?;
+            self.saw_tag = true;
+            self.tag.clear();
+            self.tag.push_str(tag);
+            self.content.clear();
+            self.content.push_str(rest);
+            self.field_line = self.line_no;
+            self.in_field = true;
+        } else if self.in_field {
+            self.content.push('\n');
+            self.content.push_str(line);
+        }
+        if self.content.len() > MAX_ELEMENT_BYTES {
+            return Err(self.err(ErrorKind::Limit, "field longer than 1 MiB", 1));
+        }
+        Ok(())
+    }
+
+    fn end_field(&mut self) -> Result<(), ParseError> {
+        if !self.in_field {
+            return Ok(());
+        }
+        self.in_field = false;
+        let tag = std::mem::take(&mut self.tag);
+        let content = std::mem::take(&mut self.content);
+        let r = self.field(&tag, &content);
+        self.tag = tag;
+        self.content = content;
+        r
+    }
+
+    fn field(&mut self, tag: &str, content: &str) -> Result<(), ParseError> {
+        if tag == "20" {
+            self.end_message()?;
+        }
+        self.msg.has_content = true;
+        let first_line = content.lines().next().unwrap_or_default().trim();
+        match tag {
+            "20" => self.msg.reference = first_line.to_string(),
+            "25" if self.msg.account.is_empty() => {
+                self.msg.account = first_line.to_string();
+            }
+            "28" | "28C" => self.msg.sequence = first_line.to_string(),
+            "60F" | "60M" | "60" => {
+                self.flush_line();
+                let (b, ccy) = self.balance(tag, content)?;
+                self.msg.currency = ccy;
+                self.msg.opening = Some((b, tag == "60M"));
+            }
+            "62F" | "62M" | "62" => {
+                self.flush_line();
+                let (b, ccy) = self.balance(tag, content)?;
+                if self.msg.currency.is_empty() {
+                    self.msg.currency = ccy;
+                }
+                self.msg.closing = Some((b, tag == "62M"));
+            }
+            "61" => {
+                self.flush_line();
+                self.pending = Some(self.line_61(content)?);
+            }
+            "86" => match &mut self.pending {
+                Some(p) if p.details.is_none() => p.details = Some(content.to_string()),
+                // Information for the whole statement: not a line's.
+                _ => {}
+            },
+            "13" | "13D" | "34F" | "90D" | "90C" => {
+                self.msg.is_942 = true;
+                if tag == "34F" && self.msg.currency.is_empty() {
+                    self.msg.currency = first_line.chars().take(3).collect();
+                }
+            }
+            "64" | "65" => self.flush_line(),
+            // Unknown and non-SWIFT tags carry nothing a line needs.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// `C250302EUR268678,25`: mark, date, currency, amount.
+    fn balance(&self, tag: &str, content: &str) -> Result<(Balance, String), ParseError> {
+        let col0 = tag.len() as u64 + 3;
+        // Anything after the first line is not part of a balance (a stray `-`, a DOS end-of-file mark).
+        let s = content.lines().next().unwrap_or_default().trim();
+        let direction = match s.as_bytes().first() {
+            Some(b'C') => Direction::Credit,
+            Some(b'D') => Direction::Debit,
+            _ => {
+                return Err(self.err(
+                    ErrorKind::Invalid,
+                    format!(":{tag}: balance without C/D mark"),
+                    col0,
+                ));
+            }
+        };
+        let date_text = s.get(1..7).unwrap_or_default();
+        let date = yymmdd(date_text).ok_or_else(|| {
+            self.err(
+                ErrorKind::Date,
+                format!(":{tag}: malformed date {date_text:?}"),
+                col0 + 1,
+            )
+        })?;
+        let ccy = s.get(7..10).unwrap_or_default().to_string();
+        let amount_text = s.get(10..).unwrap_or_default();
+        let cents = parse_cents(amount_text, b',').map_err(|e| {
+            self.err(
+                ErrorKind::Amount,
+                format!(":{tag}: {}", e.describe(amount_text)),
+                col0 + 10,
+            )
+        })?;
+        Ok((
+            Balance {
+                amount_cents: direction.signed(cents),
+                date: Some(date),
+            },
+            ccy,
+        ))
+    }
+
+    /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`.
+    fn line_61(&self, content: &str) -> Result<Pending, ParseError> {
+        let b = content.as_bytes();
+        let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
+        let mut p = 0usize;
+        let value_text = content.get(0..6).unwrap_or_default();
+        let value = yymmdd(value_text).ok_or_else(|| {
+            self.err(
+                ErrorKind::Date,
+                format!(":61: malformed value date {value_text:?}"),
+                col(0),
+            )
+        })?;
+        p += 6;
+        let mut entry = None;
+        if b.get(p..p + 4)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        {
+            let text = content.get(p..p + 4).unwrap_or_default();
+            entry = Some(entry_date(value, text).ok_or_else(|| {
+                self.err(
+                    ErrorKind::Date,
+                    format!(":61: malformed entry date {text:?}"),
+                    col(p),
+                )
+            })?);
+            p += 4;
+        } else if b.get(p..p + 4) == Some(b"    ") {
+            p += 4;
+        }
+        // C and RD credit the account; D and RC debit it (a reversed credit takes the money back).
+        let (direction, reversal, len) = match (b.get(p), b.get(p + 1)) {
+            (Some(b'R'), Some(b'C')) => (Direction::Debit, true, 2),
+            (Some(b'R'), Some(b'D')) => (Direction::Credit, true, 2),
+            (Some(b'E'), Some(b'C')) => (Direction::Credit, false, 2),
+            (Some(b'E'), Some(b'D')) => (Direction::Debit, false, 2),
+            (Some(b'C'), _) => (Direction::Credit, false, 1),
+            (Some(b'D'), _) => (Direction::Debit, false, 1),
+            _ => return Err(self.err(ErrorKind::Invalid, ":61: no debit/credit mark", col(p))),
+        };
+        p += len;
+        // The funds code is the third letter of the currency code, when given.
+        if b.get(p).is_some_and(u8::is_ascii_alphabetic) {
+            p += 1;
+        }
+        // Some banks (Sparkassen, Cuscal) put a line break or a space before the amount.
+        if matches!(b.get(p), Some(b'\n' | b' ')) {
+            p += 1;
+        }
+        let amount_start = p;
+        while b.get(p).is_some_and(|c| c.is_ascii_digit() || *c == b',') {
+            p += 1;
+        }
+        let amount_text = content.get(amount_start..p).unwrap_or_default();
+        let amount = parse_cents(amount_text, b',').map_err(|e| {
+            self.err(
+                ErrorKind::Amount,
+                format!(":61: {}", e.describe(amount_text)),
+                col(amount_start),
+            )
+        })?;
+        // Transaction type: one letter and three characters (NTRF, NMSC, FCHK...).
+        if b.get(p).is_some_and(u8::is_ascii_alphabetic)
+            && b.get(p + 1..p + 4)
+                .is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric()))
+        {
+            p += 4;
+        }
+        let rest = content.get(p..).unwrap_or_default();
+        let (first, supplementary) = rest.split_once('\n').unwrap_or((rest, ""));
+        let (customer_ref, bank_ref) = first.split_once("//").unwrap_or((first, ""));
+        Ok(Pending {
+            scalars: LineScalars {
+                amount_cents: Some(amount),
+                direction,
+                status: Status::Booked,
+                reversal,
+                // The entry date is the booking date; SWIFT leaves it out when it equals the value date.
+                booking_date: entry.or(Some(value)),
+                value_date: Some(value),
+                charges_cents: None,
+                entry_index: 0,
+            },
+            customer_ref: customer_ref.trim().to_string(),
+            bank_ref: bank_ref.trim().to_string(),
+            supplementary: supplementary.trim().to_string(),
+            details: None,
+        })
+    }
+
+    fn flush_line(&mut self) {
+        let Some(p) = self.pending.take() else { return };
+        let t = &mut self.texts;
+        t.clear();
+        if !is_placeholder(&p.customer_ref) {
+            t.set(TextField::EntryReference, &p.customer_ref);
+        }
+        if !is_placeholder(&p.bank_ref) {
+            t.set(TextField::BankReference, &p.bank_ref);
+        }
+        t.set(TextField::AdditionalInfo, &p.supplementary);
+        if let Some(d) = &p.details {
+            read_details(d, t);
+        }
+        let mut scalars = p.scalars;
+        scalars.entry_index = u32::try_from(self.msg.lines.len()).unwrap_or(u32::MAX);
+        self.msg.lines.push(Line::new(scalars, t));
+    }
+
+    fn end_message(&mut self) -> Result<(), ParseError> {
+        self.flush_line();
+        let mut msg = std::mem::take(&mut self.msg);
+        if !msg.has_content {
+            return Ok(());
+        }
+        if msg.is_942 {
+            for l in &mut msg.lines {
+                l.status = Status::Info;
+            }
+        }
+        // A statement continued in the next message: intermediate closing (62M),
+        // intermediate opening (60M), same account.
+        if let Some(prev) = self.statements.last_mut() {
+            let continues = matches!(prev.closing, Some((_, true)))
+                && matches!(msg.opening, Some((_, true)))
+                && prev.account == msg.account;
+            if continues {
+                let offset = u32::try_from(prev.lines.len()).unwrap_or(u32::MAX);
+                for mut l in msg.lines {
+                    l.entry_index = l.entry_index.saturating_add(offset);
+                    prev.lines.push(l);
+                }
+                prev.closing = msg.closing;
+                prev.is_942 &= msg.is_942;
+                return Ok(());
+            }
+        }
+        self.statements.push(msg);
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<ParsedFile, ParseError> {
+        self.end_field()?;
+        self.end_message()?;
+        if !self.saw_tag {
+            return Err(ParseError::new(
+                ErrorKind::UnknownFormat,
+                "neither camt XML nor MT940: no SWIFT field tag (such as :20: or :61:) found",
+            ));
+        }
+        if self.statements.is_empty() {
+            return Err(ParseError::new(
+                ErrorKind::Empty,
+                "no MT940 statement field found",
+            ));
+        }
+        let all_942 = self.statements.iter().all(|m| m.is_942);
+        let statements = self.statements.into_iter().map(into_statement).collect();
+        Ok(ParsedFile {
+            format: if all_942 {
+                Format::Mt942
+            } else {
+                Format::Mt940
+            },
+            statements,
+        })
+    }
+}
+
+fn into_statement(m: Message) -> Statement {
+    let opt = |s: String| (!s.is_empty()).then_some(s);
+    let opening = m.opening.map(|(b, _)| b);
+    let closing = m.closing.map(|(b, _)| b);
+    let booked = m
+        .lines
+        .iter()
+        .filter(|l| l.status == Status::Booked)
+        .try_fold(0i64, |acc, l| acc.checked_add(l.signed_amount_cents()?));
+    let mut warnings = Vec::new();
+    if let Some(w) = balance_warning(
+        opening.map(|b| b.amount_cents),
+        closing.map(|b| b.amount_cents),
+        booked,
+    ) {
+        warnings.push(w);
+    }
+    Statement {
+        id: opt(m.reference),
+        sequence: opt(m.sequence),
+        account: opt(m.account),
+        currency: opt(m.currency),
+        opening_balance: opening,
+        closing_balance: closing,
+        lines: m.lines,
+        warnings,
+    }
+}
+
+fn year_of(yy: u16) -> u16 {
+    // SWIFT dates have two-digit years; statements are recent, so 80-99 are 19xx.
+    if yy < 80 { 2000 + yy } else { 1900 + yy }
+}
+
+/// A day past the end of the month (German banks' 30/360 value dates, `160230`)
+/// is read as the month's last day; anything else invalid is refused.
+fn lenient_date(year: u16, month: u8, day: u8) -> Option<Date> {
+    if (1..=12).contains(&month) && (29..=31).contains(&day) {
+        return Date::new(year, month, day.min(days_in_month(year, month)));
+    }
+    Date::new(year, month, day)
+}
+
+fn digits(s: &str) -> Option<u16> {
+    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+fn yymmdd(s: &str) -> Option<Date> {
+    let (y, m, d) = (
+        digits(s.get(0..2)?)?,
+        digits(s.get(2..4)?)?,
+        digits(s.get(4..6)?)?,
+    );
+    if s.len() != 6 {
+        return None;
+    }
+    lenient_date(year_of(y), m as u8, d as u8)
+}
+
+/// The entry date has no year: take the value date's, moved by one when the
+/// months are far apart (booked in early January for a late-December value).
+fn entry_date(value: Date, mmdd: &str) -> Option<Date> {
+    let (m, d) = (
+        digits(mmdd.get(0..2)?)? as u8,
+        digits(mmdd.get(2..4)?)? as u8,
+    );
+    let vm = value.month();
+    let year = if m > vm && m - vm > 6 {
+        value.year().checked_sub(1)?
+    } else if vm > m && vm - m > 6 {
+        value.year().checked_add(1)?
+    } else {
+        value.year()
+    };
+    lenient_date(year, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(
+            yymmdd("160230").map(|d| d.to_string()),
+            Some("2016-02-29".into())
+        );
+        assert_eq!(yymmdd("161301"), None);
+        let v = yymmdd("141231").unwrap();
+        assert_eq!(
+            entry_date(v, "0102").map(|d| d.to_string()),
+            Some("2015-01-02".into())
+        );
+        let v = yymmdd("150102").unwrap();
+        assert_eq!(
+            entry_date(v, "1231").map(|d| d.to_string()),
+            Some("2014-12-31".into())
+        );
+    }
+
+    #[test]
+    fn tags() {
+        assert_eq!(parse_tag(":20:ABC"), Some(("20", "ABC")));
+        assert_eq!(parse_tag(":60F:C1"), Some(("60F", "C1")));
+        assert_eq!(parse_tag(":NS:x"), Some(("NS", "x")));
+        assert_eq!(parse_tag(":ABC:x"), None);
+        assert_eq!(parse_tag("no"), None);
+    }
+}

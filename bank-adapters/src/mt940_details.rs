@@ -1,0 +1,218 @@
+//! Reading the `:86:` information to the account owner: the German `?NN`
+//! subfields, the Dutch and SEPA `/KEY/value/` form, or free text.
+
+use crate::camt_lines::is_placeholder;
+use crate::model::{TextDraft, TextField};
+use crate::rf_scan::find_rf_candidates;
+
+/// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
+/// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
+const SLASH_KEYS: &[&str] = &[
+    "EREF", "REMI", "NAME", "IBAN", "BIC", "ORDP", "BENM", "CNTP", "TRTP", "MARF", "CSID", "PURP",
+    "RTRN", "ISDT", "ULTC", "ULTD", "ULTB", "SVCL", "CREF", "BUSP", "BATCH", "ADDR", "CITY",
+    "IREF", "OCMT", "CHGS", "EXCH", "PREF",
+];
+
+/// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
+/// breaks; the structured forms are read with the breaks removed, because
+/// banks wrap the field at a fixed width, even inside words and references.
+pub(crate) fn read_details(raw: &str, texts: &mut TextDraft) {
+    let joined: String = raw.split(['\r', '\n']).collect();
+    let trimmed = joined.trim_start();
+    if is_german(trimmed) {
+        read_german(trimmed, texts);
+    } else if trimmed.starts_with('/') {
+        read_slash(trimmed, texts);
+    } else if let Some(p) = ["/EREF/", "/REMI/", "/TRTP/"]
+        .iter()
+        .filter_map(|k| joined.find(k))
+        .min()
+    {
+        read_slash(&joined[p..], texts);
+    } else {
+        texts.set(TextField::Remittance, raw);
+    }
+    if !texts.is_set(TextField::CreditorReference)
+        && let Some(rf) = find_rf_candidates(&joined).into_iter().next()
+    {
+        texts.set(TextField::CreditorReference, &rf);
+    }
+}
+
+/// `166?00GUTSCHRIFT?20...`: a three-digit business code, then `?NN` subfields.
+fn is_german(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 4 && b[..3].iter().all(u8::is_ascii_digit) && b[3] == b'?'
+}
+
+fn read_german(s: &str, texts: &mut TextDraft) {
+    let mut purpose = String::new();
+    let mut name = String::new();
+    let mut account = String::new();
+    for part in s.split('?').skip(1) {
+        let (Some(code), Some(value)) = (part.get(..2), part.get(2..)) else {
+            continue;
+        };
+        match code {
+            "20" | "21" | "22" | "23" | "24" | "25" | "26" | "27" | "28" | "29" | "60" | "61"
+            | "62" | "63" => purpose.push_str(value),
+            "32" | "33" => name.push_str(value),
+            "31" | "38"
+                // ?38 carries the IBAN where ?31 has the old account number.
+                if (code == "38" || account.is_empty()) => {
+                    account.clear();
+                    account.push_str(value);
+                }
+            _ => {}
+        }
+    }
+    let keys = [
+        "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
+        "COAM+", "OAMT+",
+    ];
+    let mut marks: Vec<(usize, &str)> = keys
+        .iter()
+        .flat_map(|k| {
+            purpose
+                .match_indices(k)
+                .map(|(i, _)| (i, *k))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    marks.sort_unstable();
+    if marks.is_empty() {
+        texts.set(TextField::Remittance, &purpose);
+    } else {
+        for (n, &(start, key)) in marks.iter().enumerate() {
+            let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
+            let value = purpose
+                .get(start + key.len()..end)
+                .unwrap_or_default()
+                .trim();
+            match key {
+                "EREF+" if !is_placeholder(value) => {
+                    texts.set_if_absent(TextField::EndToEndId, value)
+                }
+                "SVWZ+" => texts.set_if_absent(TextField::Remittance, value),
+                _ => {}
+            }
+        }
+    }
+    texts.set(TextField::CounterpartyName, &name);
+    texts.set(TextField::CounterpartyAccount, &account);
+}
+
+fn read_slash(s: &str, texts: &mut TextDraft) {
+    let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
+    for tok in s.split('/') {
+        if SLASH_KEYS.contains(&tok) {
+            fields.push((tok, Vec::new()));
+        } else if let Some((_, v)) = fields.last_mut() {
+            v.push(tok);
+        }
+    }
+    for (key, parts) in &fields {
+        let value = parts.join("/");
+        let value = value.trim_matches('/').trim();
+        if value.is_empty() {
+            continue;
+        }
+        match *key {
+            "EREF" if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
+            "REMI" => read_remi(value, texts),
+            "NAME" => texts.set_if_absent(TextField::CounterpartyName, value),
+            "IBAN" => texts.set_if_absent(TextField::CounterpartyAccount, value),
+            "CNTP" => {
+                // ING: /CNTP/account/BIC/name/city/
+                let mut p = value.split('/');
+                if let Some(acct) = p.next() {
+                    texts.set_if_absent(TextField::CounterpartyAccount, acct);
+                }
+                if let Some(name) = p.nth(1) {
+                    texts.set_if_absent(TextField::CounterpartyName, name);
+                }
+            }
+            "RTRN" => texts.set_if_absent(TextField::ReturnReason, value),
+            _ => {}
+        }
+    }
+}
+
+/// `/REMI/USTD//free text/`, `/REMI/STRD/CUR/reference/`, `/REMI/SCOR/RF../`, or plain text.
+fn read_remi(value: &str, texts: &mut TextDraft) {
+    if let Some(rest) = value.strip_prefix("USTD") {
+        texts.set_if_absent(TextField::Remittance, rest.trim_start_matches('/'));
+    } else if let Some(rest) = value.strip_prefix("SCOR/") {
+        // A batch can list several references joined by '+': the first is the line's.
+        let first = rest.split(['+', '/']).next().unwrap_or_default();
+        texts.set_if_absent(TextField::CreditorReference, first);
+        if rest.contains('+') {
+            texts.set_if_absent(TextField::Remittance, rest);
+        }
+    } else if let Some(rest) = value.strip_prefix("STRD/") {
+        let reference = rest.strip_prefix("CUR/").unwrap_or(rest);
+        if reference.len() > 2 && reference.as_bytes()[..2].eq_ignore_ascii_case(b"RF") {
+            texts.set_if_absent(TextField::CreditorReference, reference);
+        } else {
+            texts.set_if_absent(TextField::Remittance, reference);
+        }
+    } else {
+        texts.set_if_absent(TextField::Remittance, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(raw: &str) -> TextDraft {
+        let mut t = TextDraft::default();
+        read_details(raw, &mut t);
+        t
+    }
+
+    #[test]
+    fn german_subfields() {
+        let t = read(
+            "166?00GUTSCHRIFT?20EREF+E2E-1?21SVWZ+Rechnung 12?22 3?32KARL?33 KAUFMANN?31DE14508800500194785000",
+        );
+        assert_eq!(t.get(TextField::EndToEndId), Some("E2E-1"));
+        assert_eq!(t.get(TextField::Remittance), Some("Rechnung 12 3"));
+        assert_eq!(t.get(TextField::CounterpartyName), Some("KARL KAUFMANN"));
+        assert_eq!(
+            t.get(TextField::CounterpartyAccount),
+            Some("DE14508800500194785000")
+        );
+    }
+
+    #[test]
+    fn slash_form_wrapped() {
+        let t = read(
+            "/EREF/E2E3EB146685257/REMI/SCOR/RF1291840300000096530/ORDP/NAME/K\nONSTANTINA ZACHARIOY",
+        );
+        assert_eq!(t.get(TextField::EndToEndId), Some("E2E3EB146685257"));
+        assert_eq!(
+            t.get(TextField::CreditorReference),
+            Some("RF1291840300000096530")
+        );
+        assert_eq!(
+            t.get(TextField::CounterpartyName),
+            Some("KONSTANTINA ZACHARIOY")
+        );
+        assert_eq!(t.get(TextField::Remittance), None);
+    }
+
+    #[test]
+    fn ing_counterparty() {
+        let t = read(
+            "/EREF/NOTPROVIDED//CNTP/NL08INGB0000000555/INGBNL2A/J. Janssen/AMSTERDAM//REMI/USTD//Factuur 1/",
+        );
+        assert_eq!(t.get(TextField::EndToEndId), None);
+        assert_eq!(
+            t.get(TextField::CounterpartyAccount),
+            Some("NL08INGB0000000555")
+        );
+        assert_eq!(t.get(TextField::CounterpartyName), Some("J. Janssen"));
+        assert_eq!(t.get(TextField::Remittance), Some("Factuur 1"));
+    }
+}
