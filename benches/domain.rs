@@ -1,5 +1,6 @@
-//! Benchmarks for the hot domain parsers: issuing RF references for a debt
-//! roll and checking the RF references found in bank statements.
+//! Benchmarks for the hot domain code: issuing RF references for a debt roll,
+//! checking the RF references found in bank statements, and hashing an audit
+//! entry (every state change pays for one).
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use rand::SeedableRng;
@@ -28,5 +29,21 @@ fn rf_validation(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, rf_generation, rf_validation);
+fn audit_hash(c: &mut Criterion) {
+    use tameio::domain::audit::{AuditRecord, GENESIS_HASH};
+    let record = AuditRecord {
+        seq: 123_456,
+        tenant: uuid::Uuid::nil(),
+        at: chrono::DateTime::UNIX_EPOCH,
+        actor: "api_key:00000000-0000-0000-0000-000000000000".into(),
+        action: "payment.succeeded".into(),
+        subject: "payment:0b7c4c1e-9d6f-4d3a-8a57-2f3f1c1f4e2a".into(),
+        details: serde_json::json!({"amount": "123.45", "debts": ["RF18539007547034"], "payer": "Παπαδόπουλος Γ."}),
+    };
+    c.bench_function("audit_hash", |b| {
+        b.iter(|| black_box(&record).hash(&GENESIS_HASH))
+    });
+}
+
+criterion_group!(benches, rf_generation, rf_validation, audit_hash);
 criterion_main!(benches);

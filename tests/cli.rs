@@ -1,5 +1,8 @@
 //! The real binary: the demo command and startup errors.
 
+// Test code states its expectations with unwrap and expect: a failure is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -10,16 +13,27 @@ fn tameio() -> Command {
     c
 }
 
+/// A running demo, stopped when dropped (also when a test fails).
+struct Demo(Child);
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `tameio demo` on a free port and reads its banner up to the key.
-fn start_demo(data: &std::path::Path) -> (Child, String, String) {
-    let mut child = tameio()
+fn start_demo(data: &std::path::Path) -> (Demo, String, String) {
+    let child = tameio()
         .args(["demo", "--addr", "127.0.0.1:0", "--data"])
         .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("start demo");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut demo = Demo(child);
+    let mut lines = BufReader::new(demo.0.stdout.take().expect("stdout")).lines();
     let mut base = String::new();
     loop {
         let line = lines
@@ -30,7 +44,7 @@ fn start_demo(data: &std::path::Path) -> (Child, String, String) {
             base = rest.trim().to_string();
         }
         if let Some(key) = line.strip_prefix("API key: ") {
-            return (child, base, key.to_string());
+            return (demo, base, key.to_string());
         }
     }
 }
@@ -53,7 +67,7 @@ fn get(url: &str, key: Option<&str>) -> (u16, String) {
 #[test]
 fn demo_serves_and_reuses_its_data_with_a_new_key() {
     let data = std::env::temp_dir().join(format!("tameio-demo-{}", uuid::Uuid::new_v4().simple()));
-    let (mut first, base, key1) = start_demo(&data);
+    let (first, base, key1) = start_demo(&data);
     assert_eq!(get(&format!("{base}/healthz"), None), (200, "ok".into()));
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key1));
     assert_eq!(status, 200);
@@ -61,10 +75,9 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
         body.contains("\"slug\":\"demo\"") && body.contains("\"mode\":\"test\""),
         "{body}"
     );
-    first.kill().unwrap();
-    first.wait().unwrap();
+    drop(first);
 
-    let (mut second, base, key2) = start_demo(&data);
+    let (second, base, key2) = start_demo(&data);
     assert_ne!(key1, key2, "each run mints a fresh key");
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key2));
     assert_eq!(status, 200, "{body}");
@@ -74,8 +87,7 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
         2,
         "same tenant, two keys: {keys}"
     );
-    second.kill().unwrap();
-    second.wait().unwrap();
+    drop(second);
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -1,5 +1,8 @@
 //! Conventions a machine can check (CONTRIBUTING.md gives the reasons).
 
+// Test code states its expectations with unwrap and expect: a failure is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

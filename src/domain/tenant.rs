@@ -320,6 +320,40 @@ mod tests {
     }
 
     #[test]
+    fn business_dates_are_local_to_the_tenant() {
+        use chrono::TimeZone;
+        let mut t = Tenant {
+            id: Uuid::nil(),
+            slug: Slug::parse("demo").unwrap(),
+            name_el: String::new(),
+            name_en: String::new(),
+            creditor_name: String::new(),
+            rf_prefix: RfPrefix::parse("DEMO").unwrap(),
+            time_zone: parse_time_zone("Europe/Athens").unwrap(),
+            mode: TenantMode::Test,
+            policies: Policies::default(),
+            created_at: DateTime::UNIX_EPOCH,
+        };
+        // 22:30 UTC on New Year's Eve is already 1 January in Athens (UTC+2) ...
+        let at = Utc.with_ymd_and_hms(2026, 12, 31, 22, 30, 0).unwrap();
+        assert_eq!(
+            t.local_date(at),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        );
+        // ... and in summer (UTC+3) 21:30 UTC is the next day too.
+        let summer = Utc.with_ymd_and_hms(2026, 7, 31, 21, 30, 0).unwrap();
+        assert_eq!(
+            t.local_date(summer),
+            NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()
+        );
+        t.time_zone = parse_time_zone("UTC").unwrap();
+        assert_eq!(
+            t.local_date(at),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
+        );
+    }
+
+    #[test]
     fn slugs_and_zones_parse_only_when_valid() {
         assert!(Slug::parse("demo").is_ok());
         assert!(Slug::parse("Demo").is_err());

@@ -1,6 +1,9 @@
 //! Integration tests: the real app over HTTP (and the real binary for the
 //! CLI), each test on SQLite and on PostgreSQL.
 
+// Test code states its expectations with unwrap and expect: a failure is the report.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod audit_cli;
