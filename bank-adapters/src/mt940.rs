@@ -346,13 +346,22 @@ impl Reader {
         // Transaction type: one letter and three characters (NTRF, NMSC, FCHK...).
         if b.get(p).is_some_and(u8::is_ascii_alphabetic)
             && b.get(p + 1..p + 4)
-                .is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric()))
+                .is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' '))
         {
             p += 4;
         }
         let rest = content.get(p..).unwrap_or_default();
         let (first, supplementary) = rest.split_once('\n').unwrap_or((rest, ""));
-        let (customer_ref, bank_ref) = first.split_once("//").unwrap_or((first, ""));
+        // The reference for the account owner is at most 16 characters; without
+        // a `//` bank reference, what follows it is supplementary detail (Rabobank).
+        let (customer_ref, bank_ref, extra) = match first.split_once("//") {
+            Some((c, b)) => (c, b, ""),
+            None => {
+                let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
+                (&first[..cut], "", &first[cut..])
+            }
+        };
+        let supplementary = format!("{} {}", extra.trim(), supplementary.trim());
         Ok(Pending {
             scalars: LineScalars {
                 amount_cents: Some(amount),
