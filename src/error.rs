@@ -30,6 +30,14 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A file was refused whole; every problem found is listed (up to a cap).
+    #[error("the file was refused: {total} problems, nothing was written")]
+    InvalidFile {
+        problems: Vec<crate::imports::debt_roll::Problem>,
+        total: usize,
+    },
+    #[error("too many requests; try again in a minute")]
+    TooManyRequests,
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -84,6 +92,9 @@ pub struct Problem {
     pub detail: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For a refused file: each problem with its row and column.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<crate::imports::debt_roll::Problem>,
 }
 
 impl AppError {
@@ -98,6 +109,8 @@ impl AppError {
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::InvalidFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -115,6 +128,8 @@ impl AppError {
             AppError::TooLarge(_) => "payload-too-large",
             AppError::UnsupportedMediaType => "unsupported-media-type",
             AppError::Forbidden(_) => "forbidden",
+            AppError::InvalidFile { .. } => "invalid-file",
+            AppError::TooManyRequests => "rate-limited",
             AppError::Internal(_) => "internal",
         }
     }
@@ -137,6 +152,10 @@ impl AppError {
             detail,
             errors: match self {
                 AppError::Invalid(v) => v.clone(),
+                _ => vec![],
+            },
+            problems: match self {
+                AppError::InvalidFile { problems, .. } => problems.clone(),
                 _ => vec![],
             },
         }

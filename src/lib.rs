@@ -6,6 +6,7 @@ pub mod clock;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod imports;
 pub mod metrics;
 pub mod platform;
 pub mod store;

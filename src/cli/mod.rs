@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 pub mod demo;
+mod import_cmd;
 mod tenant_cmd;
 
 use std::net::SocketAddr;
@@ -82,6 +83,8 @@ pub enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Import a debt roll (CSV) for a tenant: all rows or none.
+    ImportDebts(import_cmd::ImportDebts),
     /// Tenants (municipalities).
     Tenant {
         #[command(subcommand)]
@@ -164,6 +167,7 @@ async fn run(cmd: Command) -> Result<ExitCode, CliError> {
             println!("database is up to date");
             Ok(ExitCode::SUCCESS)
         }
+        Command::ImportDebts(a) => import_cmd::run(a).await,
         Command::Tenant { cmd } => tenant_cmd::run_tenant(cmd).await,
         Command::ApiKey { cmd } => tenant_cmd::run_api_key(cmd).await,
         Command::OperatorKey { cmd } => tenant_cmd::run_operator_key(cmd).await,

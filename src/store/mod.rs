@@ -5,7 +5,9 @@
 //! dialects differ the branch is named (`begin_write`, `lock_party`).
 
 pub mod audit;
+pub mod batch;
 pub mod counters;
+pub mod debts;
 pub mod invariants;
 pub mod journal;
 pub mod keys;

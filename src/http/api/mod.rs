@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every route is registered through
 //! `utoipa_axum`, so the served OpenAPI document lists exactly these routes.
 
+pub mod debts;
 pub mod keys;
 pub mod ledger;
 pub mod platform;
@@ -49,4 +50,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::get_key))
         .routes(routes!(keys::revoke_key))
         .routes(routes!(ledger::feed))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(debts::import_roll))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    debts::ROLL_LIMIT_BYTES,
+                )),
+        )
 }

@@ -1,0 +1,107 @@
+-- Parties, debt rolls and debts; the platform's RF directory; payments and
+-- allocations in their first form (the collect feature extends them).
+
+create table parties (
+    tenant_id uuid not null references tenants (id),
+    id uuid not null,
+    source_id text not null,
+    kind text not null check (kind in ('person', 'company')),
+    tax_country text not null,
+    tax_id text,
+    tax_id_flagged boolean not null,
+    name text not null,
+    address text not null,
+    email text,
+    content_hash text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    unique (tenant_id, source_id)
+);
+create index parties_by_tax_id on parties (tenant_id, tax_id);
+
+create table debt_rolls (
+    tenant_id uuid not null references tenants (id),
+    id uuid not null,
+    file_sha256 text not null,
+    file_name text not null,
+    rows_total bigint not null,
+    rows_new bigint not null,
+    actor text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id)
+);
+
+create table debts (
+    tenant_id uuid not null,
+    id uuid not null,
+    party_id uuid not null,
+    roll_id uuid not null,
+    source_id text not null,
+    kind text not null,
+    fiscal_year bigint not null,
+    revenue_code text,
+    property_id text,
+    description text not null,
+    principal_cents bigint not null check (principal_cents > 0),
+    assessed_on date not null,
+    due_on date not null,
+    rf text not null,
+    content_hash text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    unique (tenant_id, source_id),
+    unique (tenant_id, rf),
+    foreign key (tenant_id, party_id) references parties (tenant_id, id),
+    foreign key (tenant_id, roll_id) references debt_rolls (tenant_id, id)
+);
+create index debts_by_party on debts (tenant_id, party_id, due_on);
+
+-- Platform-wide: which tenant an RF reference belongs to. Public lookups start
+-- here; it holds no personal data (a reference table under Citus).
+create table rf_directory (
+    rf text primary key,
+    tenant_id uuid not null references tenants (id)
+);
+
+create table payments (
+    tenant_id uuid not null,
+    id uuid not null,
+    party_id uuid not null,
+    channel text not null,
+    status text not null,
+    amount_cents bigint not null check (amount_cents > 0),
+    currency text not null,
+    received_on date not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, party_id) references parties (tenant_id, id)
+);
+
+-- One row per movement of money onto (or, negative, off) a debt. Corrections
+-- are new rows that point at the row they undo.
+create table allocations (
+    tenant_id uuid not null,
+    id uuid not null,
+    payment_id uuid not null,
+    debt_id uuid not null,
+    principal_cents bigint not null,
+    surcharge_cents bigint not null,
+    paid_on date not null,
+    policy_version bigint not null,
+    reverses_id uuid,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, payment_id) references payments (tenant_id, id),
+    foreign key (tenant_id, debt_id) references debts (tenant_id, id)
+);
+create index allocations_by_debt on allocations (tenant_id, debt_id);
+
+-- Short-lived links that open a full notice after the second factor.
+create table notice_tokens (
+    tenant_id uuid not null references tenants (id),
+    token_hash text not null,
+    party_id uuid not null,
+    created_at timestamptz not null,
+    expires_at timestamptz not null,
+    primary key (tenant_id, token_hash)
+);

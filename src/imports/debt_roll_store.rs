@@ -1,0 +1,239 @@
+//! Storing a parsed debt roll: compared with what is stored, then written in
+//! one transaction, or refused whole with every problem named.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::debt_roll::{self, DebtRow, ParseOptions, Problem, Problems};
+use crate::domain::actor::Actor;
+use crate::domain::rf::{RfPrefix, RfReference};
+use crate::domain::tenant::Tenant;
+use crate::store::debts::{self, NewDebt, NewParty};
+use crate::store::{Db, StoreResult, audit};
+
+/// What an accepted file did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    /// The roll recorded for this file; `None` when nothing was new.
+    pub roll_id: Option<Uuid>,
+    pub rows: usize,
+    pub debts_new: usize,
+    pub debts_unchanged: usize,
+    pub parties_new: usize,
+}
+
+#[derive(Debug)]
+pub enum ImportOutcome {
+    Imported(ImportSummary),
+    /// Nothing was written; `total` may exceed the listed problems.
+    Refused {
+        problems: Vec<Problem>,
+        total: usize,
+    },
+}
+
+fn refused(p: Problems) -> ImportOutcome {
+    ImportOutcome::Refused {
+        problems: p.list,
+        total: p.total,
+    }
+}
+
+pub async fn import(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    file_name: &str,
+    bytes: &[u8],
+    opts: ParseOptions,
+) -> StoreResult<ImportOutcome> {
+    let rows = match debt_roll::parse(bytes, opts) {
+        Ok(rows) => rows,
+        Err(p) => return Ok(refused(p)),
+    };
+    let mut tx = db.begin_write().await?;
+    debts::lock_tenant(&mut tx, tenant.id).await?;
+    let stored_debts = debts::debt_hashes(&mut tx, tenant.id).await?;
+    let stored_parties = debts::party_hashes(&mut tx, tenant.id).await?;
+
+    let mut problems = Problems::default();
+    let mut new_rows: Vec<&DebtRow> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut unchanged = 0usize;
+    for r in &rows {
+        if !seen.insert(&r.source_id) {
+            continue; // an identical duplicate inside the file (parse checked it is identical)
+        }
+        match stored_debts.get(&r.source_id) {
+            Some(h) if *h == r.content_hash() => unchanged += 1,
+            Some(_) => problems.push(Problem::at(
+                r.row,
+                "source_id",
+                "differs from the debt already stored under this source_id",
+            )),
+            None => new_rows.push(r),
+        }
+        if let Some((_, h)) = stored_parties.get(&r.party.source_id)
+            && *h != r.party.content_hash()
+        {
+            problems.push(Problem::at(
+                r.row,
+                "party_source_id",
+                "the party differs from the one already stored under this party_source_id",
+            ));
+        }
+    }
+
+    // Explicit RFs must be free on the whole platform.
+    let explicit: Vec<&str> = new_rows
+        .iter()
+        .filter_map(|r| r.rf.as_ref().map(|x| x.as_str()))
+        .collect();
+    let taken = debts::taken_rfs(&mut tx, &explicit).await?;
+    for r in &new_rows {
+        if let Some(rf) = &r.rf
+            && taken.contains(rf.as_str())
+        {
+            problems.push(Problem::at(
+                r.row,
+                "rf",
+                "this RF is already used by another debt",
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        // Dropping the transaction rolls it back: nothing is written.
+        return Ok(refused(problems));
+    }
+    if new_rows.is_empty() {
+        return Ok(ImportOutcome::Imported(ImportSummary {
+            roll_id: None,
+            rows: rows.len(),
+            debts_new: 0,
+            debts_unchanged: unchanged,
+            parties_new: 0,
+        }));
+    }
+
+    let mut party_ids: HashMap<&str, Uuid> = stored_parties
+        .iter()
+        .map(|(s, (id, _))| (s.as_str(), *id))
+        .collect();
+    let mut new_parties = Vec::new();
+    for r in &new_rows {
+        if !party_ids.contains_key(r.party.source_id.as_str()) {
+            let id = Uuid::new_v4();
+            party_ids.insert(&r.party.source_id, id);
+            new_parties.push(NewParty {
+                id,
+                source_id: r.party.source_id.clone(),
+                kind: r.party.kind.as_str(),
+                tax_country: r.party.tax_country.as_str(),
+                tax_id: r.party.tax_id.as_ref().map(|t| t.as_str().to_string()),
+                tax_id_flagged: r.party.tax_id.as_ref().is_some_and(|t| t.is_flagged()),
+                name: r.party.name.clone(),
+                address: r.party.address.clone(),
+                email: r.party.email.clone(),
+                content_hash: r.party.content_hash(),
+            });
+        }
+    }
+
+    let mut used = debts::tenant_rfs(&mut tx, tenant.id).await?;
+    used.extend(explicit.iter().map(|s| s.to_string()));
+    let new_debts = new_debt_records(&new_rows, &party_ids, &tenant.rf_prefix, &mut used);
+
+    let roll_id = Uuid::new_v4();
+    let sha = hex::encode(Sha256::digest(bytes));
+    let counts = (
+        i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        i64::try_from(new_debts.len()).unwrap_or(i64::MAX),
+    );
+    debts::insert_roll(
+        &mut tx,
+        tenant.id,
+        roll_id,
+        &sha,
+        file_name,
+        counts,
+        &actor.label(),
+        now,
+    )
+    .await?;
+    debts::insert_parties(&mut tx, tenant.id, &new_parties, now).await?;
+    debts::insert_debts(&mut tx, tenant.id, roll_id, &new_debts, now).await?;
+    let summary = ImportSummary {
+        roll_id: Some(roll_id),
+        rows: rows.len(),
+        debts_new: new_debts.len(),
+        debts_unchanged: unchanged,
+        parties_new: new_parties.len(),
+    };
+    let details = json!({
+        "file_name": file_name,
+        "file_sha256": sha,
+        "rows": summary.rows,
+        "debts_new": summary.debts_new,
+        "debts_unchanged": summary.debts_unchanged,
+        "parties_new": summary.parties_new,
+    });
+    audit::append(
+        &mut tx,
+        tenant.id,
+        now,
+        actor,
+        "debt_roll.imported",
+        &format!("debt_roll:{roll_id}"),
+        details,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ImportOutcome::Imported(summary))
+}
+
+/// The rows to insert, with an RF generated where the row has none. Kept
+/// synchronous: the thread-local RNG must not live across an `.await`.
+fn new_debt_records(
+    rows: &[&DebtRow],
+    party_ids: &HashMap<&str, Uuid>,
+    prefix: &RfPrefix,
+    used: &mut HashSet<String>,
+) -> Vec<NewDebt> {
+    let mut rng = rand::rng();
+    rows.iter()
+        .map(|r| {
+            let rf = match &r.rf {
+                Some(rf) => rf.as_str().to_string(),
+                None => loop {
+                    let candidate = RfReference::generate(prefix, &mut rng).as_str().to_string();
+                    if used.insert(candidate.clone()) {
+                        break candidate;
+                    }
+                },
+            };
+            NewDebt {
+                id: Uuid::new_v4(),
+                party_id: party_ids
+                    .get(r.party.source_id.as_str())
+                    .copied()
+                    .unwrap_or_default(),
+                source_id: r.source_id.clone(),
+                kind: r.kind.as_str(),
+                fiscal_year: r.fiscal_year,
+                revenue_code: r.revenue_code.clone(),
+                property_id: r.property_id.clone(),
+                description: r.description.clone(),
+                principal_cents: r.principal.get(),
+                assessed_on: r.assessed_on,
+                due_on: r.due_on,
+                rf,
+                content_hash: r.content_hash(),
+            }
+        })
+        .collect()
+}
