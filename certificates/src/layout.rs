@@ -1,12 +1,9 @@
-//! Page drawing helpers for the certificate PDF: measured text, word wrapping,
-//! and the QR code as one filled path.
+//! Page drawing helpers for the certificate PDF: measured text and word wrapping.
 
 use printpdf::{
     Color, FontId, LinePoint, Op, PaintMode, ParsedFont, PdfFontHandle, Point, Polygon,
     PolygonRing, Pt, Rgb, TextItem, WindingOrder,
 };
-
-use crate::qr::QrMatrix;
 
 pub(crate) const MM: f32 = 72.0 / 25.4;
 
@@ -162,32 +159,6 @@ impl Page {
                 icc_profile: None,
             }),
         });
-    }
-
-    /// Draws the QR code with its bottom-left corner at (x, y), `size` points
-    /// wide without the quiet zone. Dark modules of a row are merged into runs,
-    /// so the path has a few thousand rectangles rather than one per module.
-    pub fn qr(&mut self, matrix: &QrMatrix, x: f32, y: f32, size: f32) {
-        let module = size / matrix.width.max(1) as f32;
-        let mut rings = Vec::new();
-        for row in 0..matrix.width {
-            let top = y + size - row as f32 * module;
-            let mut col = 0;
-            while col < matrix.width {
-                if !matrix.is_dark(col, row) {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < matrix.width && matrix.is_dark(col, row) {
-                    col += 1;
-                }
-                let left = x + start as f32 * module;
-                let run = (col - start) as f32 * module;
-                rings.push(rect_ring(left, top - module, run, module));
-            }
-        }
-        self.fill(rings, 0.0);
     }
 }
 

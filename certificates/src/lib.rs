@@ -14,6 +14,8 @@ pub mod payload;
 pub mod pdf;
 #[cfg(feature = "issue")]
 pub mod qr;
+#[cfg(feature = "issue")]
+mod qr_mask;
 pub mod report;
 pub mod sign;
 pub mod text;

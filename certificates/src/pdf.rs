@@ -11,12 +11,16 @@ use crate::embedded::PDF_INFO_KEY;
 use crate::fields::Scope;
 use crate::layout::{Face, MM, Page};
 use crate::payload::Certificate;
-use crate::qr::{QrError, qr_matrix, qr_url};
+use crate::qr::{QrError, QrMatrix, qr_matrix, qr_url};
 use crate::token::Token;
 
 /// Width of the printed QR code without its quiet zone: at version 18
 /// (89 modules) that is 0.56 mm a module, well above the 35 mm minimum.
 pub const QR_WIDTH_MM: f32 = 50.0;
+/// Bottom-left corner of the QR code on the page; 20 mm from the left edge
+/// leaves far more than the four-module quiet zone.
+const QR_X_MM: f32 = 20.0;
+const QR_Y_MM: f32 = 28.0;
 
 /// Why a PDF could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -82,7 +86,7 @@ impl PdfRenderer {
             id: pdf.add_font(&self.bold),
             font: &self.bold,
         };
-        let ops = page_ops(doc, &regular, &bold, &matrix);
+        let ops = page_ops(doc, &regular, &bold);
         let info = &mut pdf.metadata.info;
         info.creation_date = pdf_date(doc.created_at);
         info.modification_date = info.creation_date;
@@ -99,7 +103,8 @@ impl PdfRenderer {
         };
         let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
         set_info(&mut lo, doc.token, doc.created_at)?;
-        lo.compress();
+        append_to_page(&mut lo, qr_content(&matrix))?;
+        compress_fast(&mut lo)?;
         let mut out = Vec::with_capacity(64 * 1024);
         lo.save_to(&mut out)
             .map_err(|e| PdfError::Write(e.to_string()))?;
@@ -115,6 +120,85 @@ pub fn render_pdf(doc: &CertificateDocument<'_>) -> Result<Vec<u8>, PdfError> {
         .as_ref()
         .ok_or(PdfError::Font)?
         .render(doc)
+}
+
+/// The QR code as raw PDF operators: one rectangle per run of dark modules in
+/// a row, in module units under a single scaling matrix, so every number is a
+/// small integer and the path is a few kilobytes rather than a few hundred.
+fn qr_content(matrix: &QrMatrix) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let module = QR_WIDTH_MM * MM / matrix.width.max(1) as f32;
+    let mut ops = String::with_capacity(32 * 1024);
+    let _ = writeln!(
+        ops,
+        "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm",
+        QR_X_MM * MM,
+        QR_Y_MM * MM
+    );
+    for row in 0..matrix.width {
+        let y = matrix.width - 1 - row;
+        let mut col = 0;
+        while col < matrix.width {
+            if !matrix.is_dark(col, row) {
+                col += 1;
+                continue;
+            }
+            let start = col;
+            while col < matrix.width && matrix.is_dark(col, row) {
+                col += 1;
+            }
+            let _ = writeln!(ops, "{start} {y} {} 1 re", col - start);
+        }
+    }
+    ops.push_str("f Q\n");
+    ops.into_bytes()
+}
+
+/// Adds a content stream to the single page, after printpdf's own.
+fn append_to_page(lo: &mut lopdf::Document, content: Vec<u8>) -> Result<(), PdfError> {
+    let write_err = |e: lopdf::Error| PdfError::Write(e.to_string());
+    let page_id = *lo
+        .get_pages()
+        .values()
+        .next()
+        .ok_or_else(|| PdfError::Write("no page".to_owned()))?;
+    let stream_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
+    let page = lo.get_dictionary_mut(page_id).map_err(write_err)?;
+    let mut contents = match page.get(b"Contents") {
+        Ok(lopdf::Object::Array(items)) => items.clone(),
+        Ok(other) => vec![other.clone()],
+        Err(_) => Vec::new(),
+    };
+    contents.push(lopdf::Object::Reference(stream_id));
+    page.set("Contents", lopdf::Object::Array(contents));
+    Ok(())
+}
+
+/// lopdf's own `compress` uses the best (slowest) deflate level, which took
+/// more than half of the time to issue a certificate; level 1 costs a few
+/// kilobytes on a 40 KB file.
+fn compress_fast(lo: &mut lopdf::Document) -> Result<(), PdfError> {
+    use std::io::Write as _;
+    for object in lo.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder
+            .write_all(&stream.content)
+            .map_err(|e| PdfError::Write(e.to_string()))?;
+        let compressed = encoder
+            .finish()
+            .map_err(|e| PdfError::Write(e.to_string()))?;
+        if compressed.len() < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
+    Ok(())
 }
 
 /// printpdf cannot add a custom information entry; its lopdf document can.
@@ -188,7 +272,6 @@ fn page_ops(
     doc: &CertificateDocument<'_>,
     regular: &Face<'_>,
     bold: &Face<'_>,
-    matrix: &crate::qr::QrMatrix,
 ) -> Vec<printpdf::Op> {
     let c = doc.certificate;
     let mut page = Page {
@@ -263,10 +346,7 @@ fn page_ops(
 
     // The QR code and the verification text sit at the foot of the page, at a
     // fixed place, so a long legal basis cannot push them off it.
-    let qr_size = QR_WIDTH_MM * MM;
-    let qr_x = 20.0 * MM;
-    let qr_y = 28.0 * MM;
-    page.qr(matrix, qr_x, qr_y, qr_size);
+    let (qr_x, qr_y, qr_size) = (QR_X_MM * MM, QR_Y_MM * MM, QR_WIDTH_MM * MM);
     let text_x = qr_x + qr_size + 10.0 * MM;
     let text_w = 170.0 * MM - qr_size - 10.0 * MM;
     page.y = qr_y + qr_size;

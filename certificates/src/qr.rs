@@ -2,7 +2,7 @@
 //! in QR alphanumeric mode, error correction level Q (25 % of the code can be
 //! lost to a photocopier's smudges and still read).
 
-use qrcode::{Color, EcLevel, QrCode, Version};
+use qrcode::{EcLevel, Version};
 
 use crate::token::{MAX_TOKEN_CHARS, Token};
 
@@ -49,25 +49,21 @@ pub struct QrMatrix {
 
 impl QrMatrix {
     pub fn is_dark(&self, x: usize, y: usize) -> bool {
-        x < self.width && self.dark.get(y * self.width + x).copied().unwrap_or(false)
+        x < self.width
+            && y < self.width
+            && self.dark.get(y * self.width + x).copied().unwrap_or(false)
     }
 }
 
 /// Encodes `url` at level Q in the smallest version that holds it, refusing
 /// anything above version 18.
 pub fn qr_matrix(url: &str) -> Result<QrMatrix, QrError> {
-    let code =
-        QrCode::with_error_correction_level(url, EcLevel::Q).map_err(|_| QrError::TooLarge)?;
-    let version = match code.version() {
+    let (version, width, dark) =
+        crate::qr_mask::encode(url.as_bytes(), EcLevel::Q).ok_or(QrError::TooLarge)?;
+    let version = match version {
         Version::Normal(v) if v <= MAX_VERSION => v,
         _ => return Err(QrError::TooLarge),
     };
-    let width = code.width();
-    let dark = code
-        .to_colors()
-        .into_iter()
-        .map(|c| c == Color::Dark)
-        .collect();
     Ok(QrMatrix {
         version,
         width,

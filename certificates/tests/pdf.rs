@@ -156,3 +156,30 @@ fn pdf_for_another_certificate_than_the_token_is_refused() {
     };
     assert!(render_pdf(&doc).is_err());
 }
+
+#[test]
+fn qr_matrices_decode_whatever_mask_is_chosen() {
+    // Different ids give different data and so different masks; every one
+    // must decode back to its URL.
+    for i in 0..24u8 {
+        let cert = certificates::Certificate {
+            id: certificates::CertificateId([i.wrapping_mul(37); 16]),
+            serial: u32::from(i),
+            ..worst_case()
+        };
+        let url = qr_url(HOST, &signed(&cert, &key_a1())).unwrap();
+        let m = qr_matrix(&url).unwrap();
+        let (scale, quiet) = (4, 4);
+        let side = (m.width + 2 * quiet) * scale;
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
+            let (mx, my) = (
+                (x / scale).wrapping_sub(quiet),
+                (y / scale).wrapping_sub(quiet),
+            );
+            if m.is_dark(mx, my) { 0 } else { 255 }
+        });
+        let grids = img.detect_grids();
+        assert_eq!(grids.len(), 1);
+        assert_eq!(grids[0].decode().unwrap().1, url, "certificate {i}");
+    }
+}
