@@ -50,10 +50,7 @@ pub(crate) fn parse_cents(text: &str, sep: u8) -> Result<i64, AmountError> {
                         return Err(AmountError::SubCent);
                     }
                 } else {
-                    units = units
-                        .checked_mul(10)
-                        .and_then(|u| u.checked_add(d))
-                        .ok_or(AmountError::TooLarge)?;
+                    units = units.checked_mul(10).and_then(|u| u.checked_add(d)).ok_or(AmountError::TooLarge)?;
                 }
             }
             _ if b == sep && !seen_sep => seen_sep = true,
@@ -67,10 +64,7 @@ pub(crate) fn parse_cents(text: &str, sep: u8) -> Result<i64, AmountError> {
         frac *= 10;
         frac_digits += 1;
     }
-    units
-        .checked_mul(100)
-        .and_then(|c| c.checked_add(frac))
-        .ok_or(AmountError::TooLarge)
+    units.checked_mul(100).and_then(|c| c.checked_add(frac)).ok_or(AmountError::TooLarge)
 }
 
 /// Formats cents as a decimal string with two decimals, `-` when negative.
@@ -96,10 +90,7 @@ mod tests {
         assert_eq!(parse_cents(".", b'.'), Err(AmountError::Malformed));
         assert_eq!(parse_cents("1.2.3", b'.'), Err(AmountError::Malformed));
         assert_eq!(parse_cents("-1", b'.'), Err(AmountError::Malformed));
-        assert_eq!(
-            parse_cents("99999999999999999999", b'.'),
-            Err(AmountError::TooLarge)
-        );
+        assert_eq!(parse_cents("99999999999999999999", b'.'), Err(AmountError::TooLarge));
     }
 
     #[test]

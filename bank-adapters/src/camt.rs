@@ -50,10 +50,7 @@ pub(crate) struct BufSource<R> {
 
 impl<R: BufRead> BufSource<R> {
     pub fn new(reader: R) -> Self {
-        BufSource {
-            reader: Reader::from_reader(reader),
-            buf: Vec::with_capacity(64 * 1024),
-        }
+        BufSource { reader: Reader::from_reader(reader), buf: Vec::with_capacity(64 * 1024) }
     }
 }
 
@@ -314,8 +311,9 @@ fn tx_slot(rel: &[Tag]) -> Option<Slot> {
         [RltdPties, DbtrAcct, Id, Iban] | [RltdPties, DbtrAcct, Id, Othr, Id] => Slot::DbtrAcct,
         [RltdPties, CdtrAcct, Id, Iban] | [RltdPties, CdtrAcct, Id, Othr, Id] => Slot::CdtrAcct,
         [RmtInf, Ustrd] => Slot::Ustrd,
-        [RmtInf, Strd, CdtrRefInf, Tp, CdOrPrtry, Cd]
-        | [RmtInf, Strd, CdtrRefInf, Tp, CdOrPrtry, Prtry] => Slot::CdtrRefTp,
+        [RmtInf, Strd, CdtrRefInf, Tp, CdOrPrtry, Cd] | [RmtInf, Strd, CdtrRefInf, Tp, CdOrPrtry, Prtry] => {
+            Slot::CdtrRefTp
+        }
         [RmtInf, Strd, CdtrRefInf, Ref] => Slot::CdtrRef,
         [RmtInf, Strd, AddtlRmtInf] => Slot::AddtlRmtInf,
         [AddtlTxInf] => Slot::AddtlTxInf,
@@ -402,11 +400,7 @@ fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
         }
         if src.position() > MAX_FILE_BYTES {
             let pos = src.position();
-            return Err(st.error(
-                ErrorKind::Limit,
-                format!("file larger than {MAX_FILE_BYTES} bytes"),
-                pos,
-            ));
+            return Err(st.error(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes"), pos));
         }
         if done {
             break;
@@ -454,10 +448,9 @@ impl State {
                         "quot" => '"',
                         "apos" => '\'',
                         other => {
-                            return Err(self.err(
-                                ErrorKind::Xml,
-                                format!("undefined entity &{other};: entities are not read"),
-                            ));
+                            return Err(
+                                self.err(ErrorKind::Xml, format!("undefined entity &{other};: entities are not read"))
+                            );
                         }
                     },
                     Err(e) => return Err(self.err(ErrorKind::Xml, e.to_string())),
@@ -511,10 +504,7 @@ impl State {
         let local = e.local_name();
         let name = local.as_ref();
         if self.stack.len() >= MAX_NESTING {
-            return Err(self.err(
-                ErrorKind::Limit,
-                format!("elements nested deeper than {MAX_NESTING}"),
-            ));
+            return Err(self.err(ErrorKind::Limit, format!("elements nested deeper than {MAX_NESTING}")));
         }
         let tag = tag_of(name.as_bytes());
         self.path_marks.push(self.path.len());
@@ -607,10 +597,9 @@ impl State {
                 ));
             }
             other => {
-                return Err(self.err(
-                    ErrorKind::Unsupported,
-                    format!("message <{other}> is neither camt.053 nor camt.054"),
-                ));
+                return Err(
+                    self.err(ErrorKind::Unsupported, format!("message <{other}> is neither camt.053 nor camt.054"))
+                );
             }
         };
         match self.namespace {
@@ -657,15 +646,12 @@ impl State {
         } else if self.ntry_at == Some(at) {
             self.ntry_at = None;
             let index = self.stmt.entry_count;
-            self.entry
-                .finish(&mut self.stmt, index)
-                .map_err(|(k, m)| self.err(k, m))?;
+            self.entry.finish(&mut self.stmt, index).map_err(|(k, m)| self.err(k, m))?;
             self.stmt.entry_count += 1;
         } else if self.bal_at == Some(at) {
             self.bal_at = None;
             let bal = std::mem::take(&mut self.bal);
-            bal.finish(&mut self.stmt)
-                .map_err(|(k, m)| self.err(k, m))?;
+            bal.finish(&mut self.stmt).map_err(|(k, m)| self.err(k, m))?;
         } else if self.stmt_at == Some(at) {
             self.stmt_at = None;
             let stmt = std::mem::take(&mut self.stmt);
@@ -685,9 +671,7 @@ impl State {
                 self.stmt.set(slot, text);
                 Ok(())
             }
-            Slot::BalCode | Slot::BalAmt | Slot::BalCdtDbt | Slot::BalDate => {
-                self.bal.set(slot, text, ccy)
-            }
+            Slot::BalCode | Slot::BalAmt | Slot::BalCdtDbt | Slot::BalDate => self.bal.set(slot, text, ccy),
             Slot::NtryRef
             | Slot::NtryAmt
             | Slot::NtryCdtDbt
@@ -709,10 +693,7 @@ impl State {
 
     fn finish(self) -> Result<ParsedFile, ParseError> {
         let Some((number, version)) = self.namespace.filter(|_| self.message.is_some()) else {
-            return Err(ParseError::new(
-                ErrorKind::Empty,
-                "the XML document holds no camt message",
-            ));
+            return Err(ParseError::new(ErrorKind::Empty, "the XML document holds no camt message"));
         };
         if self.stmt_count == 0 {
             return Err(ParseError::new(
@@ -720,15 +701,8 @@ impl State {
                 "the camt message holds no statement (Stmt) or notification (Ntfctn)",
             ));
         }
-        let format = if number == 53 {
-            Format::Camt053 { version }
-        } else {
-            Format::Camt054 { version }
-        };
-        Ok(ParsedFile {
-            format,
-            statements: self.statements,
-        })
+        let format = if number == 53 { Format::Camt053 { version } } else { Format::Camt054 { version } };
+        Ok(ParsedFile { format, statements: self.statements })
     }
 }
 
@@ -751,10 +725,7 @@ mod tests {
 
     #[test]
     fn namespaces() {
-        assert_eq!(
-            parse_namespace("urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"),
-            Some((53, 8))
-        );
+        assert_eq!(parse_namespace("urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"), Some((53, 8)));
         assert_eq!(parse_namespace("urn:x:camt.054.001.13"), Some((54, 13)));
         assert_eq!(parse_namespace("urn:x:pain.001.001.03"), None);
     }

@@ -6,9 +6,7 @@ use crate::amount::parse_cents;
 use crate::camt::Slot;
 use crate::checks::{balance_warning, batch_warning};
 use crate::error::ErrorKind;
-use crate::model::{
-    Balance, Date, Direction, Line, LineScalars, Statement, Status, TextDraft, TextField,
-};
+use crate::model::{Balance, Date, Direction, Line, LineScalars, Statement, Status, TextDraft, TextField};
 use crate::rf_scan::find_rf_candidates;
 
 /// An error without position; the reader adds the XML path and offset.
@@ -22,10 +20,7 @@ pub(crate) struct Money {
 }
 
 impl Money {
-    pub const NO_CCY: Money = Money {
-        cents: 0,
-        ccy: [0; 3],
-    };
+    pub const NO_CCY: Money = Money { cents: 0, ccy: [0; 3] };
 
     pub fn ccy_from(bytes: &[u8]) -> Money {
         let mut ccy = [0u8; 3];
@@ -37,10 +32,7 @@ impl Money {
 
     fn parse(text: &str, ccy: Money) -> Result<Money, Fail> {
         let cents = parse_cents(text, b'.').map_err(|e| (ErrorKind::Amount, e.describe(text)))?;
-        Ok(Money {
-            cents,
-            ccy: ccy.ccy,
-        })
+        Ok(Money { cents, ccy: ccy.ccy })
     }
 
     fn in_ccy(self, ccy: [u8; 3]) -> bool {
@@ -53,10 +45,7 @@ fn cdt_dbt(text: &str) -> Result<Direction, Fail> {
     match text.trim() {
         "CRDT" => Ok(Direction::Credit),
         "DBIT" => Ok(Direction::Debit),
-        other => Err((
-            ErrorKind::Invalid,
-            format!("CdtDbtInd {other:?} is neither CRDT nor DBIT"),
-        )),
+        other => Err((ErrorKind::Invalid, format!("CdtDbtInd {other:?} is neither CRDT nor DBIT"))),
     }
 }
 
@@ -70,11 +59,7 @@ pub(crate) fn parse_iso_date(text: &str) -> Result<Date, Fail> {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u16> {
         let s = t.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) {
-            s.parse().ok()
-        } else {
-            None
-        }
+        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
     };
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return Err(bad());
@@ -153,21 +138,13 @@ impl StatementDraft {
     pub fn finish(self) -> Statement {
         let opt = |s: String| (!s.is_empty()).then_some(s);
         let currency = opt(self.ccy).or_else(|| {
-            (self.first_entry_ccy != [0; 3])
-                .then(|| String::from_utf8_lossy(&self.first_entry_ccy).into_owned())
+            (self.first_entry_ccy != [0; 3]).then(|| String::from_utf8_lossy(&self.first_entry_ccy).into_owned())
         });
         let opening = self.opening.map(|(b, _)| b);
         let mut warnings = self.warnings;
-        let booked = if self.entry_count == 0 {
-            Some(0)
-        } else {
-            self.booked_sum
-        };
-        if let Some(w) = balance_warning(
-            opening.map(|b| b.amount_cents),
-            self.closing.map(|b| b.amount_cents),
-            booked,
-        ) {
+        let booked = if self.entry_count == 0 { Some(0) } else { self.booked_sum };
+        if let Some(w) = balance_warning(opening.map(|b| b.amount_cents), self.closing.map(|b| b.amount_cents), booked)
+        {
             warnings.push(w);
         }
         Statement {
@@ -212,14 +189,9 @@ impl BalanceDraft {
             _ => return Ok(()),
         };
         let cents = Money::parse(&self.amount, Money::NO_CCY)?.cents;
-        let direction = self.direction.ok_or((
-            ErrorKind::Invalid,
-            format!("{} balance without CdtDbtInd", self.code),
-        ))?;
-        let balance = Balance {
-            amount_cents: direction.signed(cents),
-            date: self.date,
-        };
+        let direction =
+            self.direction.ok_or((ErrorKind::Invalid, format!("{} balance without CdtDbtInd", self.code)))?;
+        let balance = Balance { amount_cents: direction.signed(cents), date: self.date };
         match preference {
             Some(p) => {
                 if stmt.opening.is_none_or(|(_, q)| p < q) {
@@ -335,8 +307,7 @@ impl TxDraft {
             .flatten()
             .find(|m| m.in_ccy(ccy))
             .or_else(|| {
-                let only_instd =
-                    self.amt.is_none() && self.tx_amt.is_none() && self.cntr_val.is_none();
+                let only_instd = self.amt.is_none() && self.tx_amt.is_none() && self.cntr_val.is_none();
                 self.instd.filter(|m| only_instd && m.in_ccy(ccy))
             })
             .map(|m| m.cents)
@@ -397,11 +368,7 @@ impl EntryDraft {
     }
 
     pub fn current_tx(&mut self) -> Option<&mut TxDraft> {
-        if self.in_tx {
-            self.txs.get_mut(self.tx_count.checked_sub(1)?)
-        } else {
-            None
-        }
+        if self.in_tx { self.txs.get_mut(self.tx_count.checked_sub(1)?) } else { None }
     }
 
     pub fn set(&mut self, slot: Slot, text: &str, ccy: Money) -> Result<(), Fail> {
@@ -434,13 +401,8 @@ impl EntryDraft {
 
     /// Turns the finished entry into lines on `stmt`, and runs the batch check.
     pub fn finish(&mut self, stmt: &mut StatementDraft, index: u32) -> Result<(), Fail> {
-        let amount = self
-            .amount
-            .ok_or((ErrorKind::Amount, format!("entry {} has no Amt", index + 1)))?;
-        let direction = self.direction.ok_or((
-            ErrorKind::Invalid,
-            format!("entry {} has no CdtDbtInd", index + 1),
-        ))?;
+        let amount = self.amount.ok_or((ErrorKind::Amount, format!("entry {} has no Amt", index + 1)))?;
+        let direction = self.direction.ok_or((ErrorKind::Invalid, format!("entry {} has no CdtDbtInd", index + 1)))?;
         if stmt.first_entry_ccy == [0; 3] {
             stmt.first_entry_ccy = amount.ccy;
         }
@@ -449,9 +411,7 @@ impl EntryDraft {
             stmt.booked_sum = Some(0);
         }
         if status == Status::Booked {
-            stmt.booked_sum = stmt
-                .booked_sum
-                .and_then(|s| s.checked_add(direction.signed(amount.cents)));
+            stmt.booked_sum = stmt.booked_sum.and_then(|s| s.checked_add(direction.signed(amount.cents)));
         }
         let ccy = stmt.account_ccy();
         let entry_ref = real_ref(&self.ntry_ref).or_else(|| real_ref(&self.acct_svcr_ref));
@@ -499,13 +459,7 @@ impl EntryDraft {
             let dir = tx.direction.unwrap_or(direction);
             let same = dir == direction;
             let c = cents.unwrap_or(0);
-            tx_sum = tx_sum.and_then(|s| {
-                if same {
-                    s.checked_add(c)
-                } else {
-                    s.checked_sub(c)
-                }
-            });
+            tx_sum = tx_sum.and_then(|s| if same { s.checked_add(c) } else { s.checked_sub(c) });
             if let Some(c) = tx.charges() {
                 tx_charges = Some(tx_charges.unwrap_or(0).saturating_add(c));
             }
@@ -526,39 +480,23 @@ impl EntryDraft {
             } else {
                 // Free text is scanned in order of how specific it is to this line;
                 // the entry's text is only this line's when it is the entry's only one.
-                let mut sources = vec![
-                    tx.ustrd.as_str(),
-                    tx.addtl_rmt.as_str(),
-                    tx.addtl_tx.as_str(),
-                ];
+                let mut sources = vec![tx.ustrd.as_str(), tx.addtl_rmt.as_str(), tx.addtl_tx.as_str()];
                 if single {
                     sources.push(self.addtl.as_str());
                 }
-                if let Some(rf) = sources
-                    .into_iter()
-                    .find_map(|s| find_rf_candidates(s).into_iter().next())
-                {
+                if let Some(rf) = sources.into_iter().find_map(|s| find_rf_candidates(s).into_iter().next()) {
                     texts.set(TextField::CreditorReference, &rf);
                 }
             }
             // The counterparty is the payer of a credit and the payee of a debit;
             // a reversal keeps the parties of the booking it undoes.
             let incoming = (dir == Direction::Credit) != self.reversal;
-            let (name, acct) = if incoming {
-                (&tx.dbtr_nm, &tx.dbtr_acct)
-            } else {
-                (&tx.cdtr_nm, &tx.cdtr_acct)
-            };
+            let (name, acct) = if incoming { (&tx.dbtr_nm, &tx.dbtr_acct) } else { (&tx.cdtr_nm, &tx.cdtr_acct) };
             texts.set_opt(TextField::CounterpartyName, non_empty(name));
             texts.set_opt(TextField::CounterpartyAccount, non_empty(acct));
             texts.set_opt(TextField::ReturnReason, non_empty(&tx.rtr_rsn));
             let charges = tx.charges().or(if single { entry_charges } else { None });
-            let scalars = LineScalars {
-                amount_cents: cents,
-                direction: dir,
-                charges_cents: charges,
-                ..base
-            };
+            let scalars = LineScalars { amount_cents: cents, direction: dir, charges_cents: charges, ..base };
             stmt.lines.push(Line::new(scalars, texts));
         }
         if missing > 0 {
@@ -570,13 +508,7 @@ impl EntryDraft {
             ));
         }
         if all_from_tx
-            && let Some(w) = batch_warning(
-                index,
-                entry_ref,
-                amount.cents,
-                tx_sum,
-                &[entry_charges, tx_charges],
-            )
+            && let Some(w) = batch_warning(index, entry_ref, amount.cents, tx_sum, &[entry_charges, tx_charges])
         {
             stmt.warnings.push(w);
         }

@@ -5,11 +5,7 @@ use crate::amount::format_cents;
 /// Entry-level balance check: the booked entries must take the opening
 /// balance to the closing balance. `None` when they do, or when a balance is
 /// missing (camt.054 notifications have none).
-pub(crate) fn balance_warning(
-    opening: Option<i64>,
-    closing: Option<i64>,
-    booked_sum: Option<i64>,
-) -> Option<String> {
+pub(crate) fn balance_warning(opening: Option<i64>, closing: Option<i64>, booked_sum: Option<i64>) -> Option<String> {
     let (Some(opening), Some(closing)) = (opening, closing) else {
         return None;
     };
@@ -40,18 +36,10 @@ pub(crate) fn batch_warning(
     charges: &[Option<i64>],
 ) -> Option<String> {
     let Some(tx_sum) = tx_sum else {
-        return Some(format!(
-            "entry {} : the transaction amounts overflow a 64-bit sum of cents",
-            entry_index + 1
-        ));
+        return Some(format!("entry {} : the transaction amounts overflow a 64-bit sum of cents", entry_index + 1));
     };
     let diff = entry_amount.checked_sub(tx_sum)?;
-    if diff == 0
-        || charges
-            .iter()
-            .flatten()
-            .any(|c| c.checked_abs() == diff.checked_abs())
-    {
+    if diff == 0 || charges.iter().flatten().any(|c| c.checked_abs() == diff.checked_abs()) {
         return None;
     }
     let name = match entry_reference {

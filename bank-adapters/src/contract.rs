@@ -45,30 +45,16 @@ pub fn line_json(l: &Line) -> Value {
     m.insert("bank_reference".into(), text(l.bank_reference()));
     m.insert("booking_date".into(), date(l.booking_date));
     m.insert("value_date".into(), date(l.value_date));
-    m.insert(
-        "amount".into(),
-        l.amount_cents
-            .map_or(Value::Null, |a| Value::String(format_cents(a))),
-    );
-    m.insert(
-        "direction".into(),
-        Value::String(l.direction.as_str().into()),
-    );
+    m.insert("amount".into(), l.amount_cents.map_or(Value::Null, |a| Value::String(format_cents(a))));
+    m.insert("direction".into(), Value::String(l.direction.as_str().into()));
     m.insert("status".into(), Value::String(l.status.as_str().into()));
     m.insert("reversal".into(), Value::Bool(l.reversal));
     m.insert("creditor_reference".into(), text(l.creditor_reference()));
     m.insert("end_to_end_id".into(), text(l.end_to_end_id()));
     m.insert("remittance".into(), text(l.remittance()));
     m.insert("counterparty_name".into(), text(l.counterparty_name()));
-    m.insert(
-        "counterparty_account".into(),
-        text(l.counterparty_account()),
-    );
-    m.insert(
-        "charges".into(),
-        l.charges_cents
-            .map_or(Value::Null, |c| Value::String(format_cents(c))),
-    );
+    m.insert("counterparty_account".into(), text(l.counterparty_account()));
+    m.insert("charges".into(), l.charges_cents.map_or(Value::Null, |c| Value::String(format_cents(c))));
     m.insert("return_reason".into(), text(l.return_reason()));
     Value::Object(m)
 }

@@ -13,10 +13,7 @@ pub(crate) enum Kind {
 pub(crate) fn detect(head: &[u8]) -> Result<Kind, ParseError> {
     let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
-        return Err(ParseError::new(
-            ErrorKind::Unsupported,
-            "a zip archive: unpack it and import each statement file",
-        ));
+        return Err(ParseError::new(ErrorKind::Unsupported, "a zip archive: unpack it and import each statement file"));
     }
     match head.iter().find(|b| !b.is_ascii_whitespace()) {
         None => Err(ParseError::new(ErrorKind::Empty, "the file is empty")),

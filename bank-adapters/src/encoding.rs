@@ -23,9 +23,6 @@ mod tests {
         // "ΔΗΜΟΣ" in Windows-1253.
         let bytes = [0xC4, 0xC7, 0xCC, 0xCF, 0xD3];
         assert_eq!(decode_line(&bytes, encoding_rs::WINDOWS_1253), "ΔΗΜΟΣ");
-        assert_eq!(
-            decode_line("ΔΗΜΟΣ".as_bytes(), encoding_rs::WINDOWS_1253),
-            "ΔΗΜΟΣ"
-        );
+        assert_eq!(decode_line("ΔΗΜΟΣ".as_bytes(), encoding_rs::WINDOWS_1253), "ΔΗΜΟΣ");
     }
 }

@@ -96,11 +96,7 @@ impl fmt::Display for ParseError {
 
 impl ParseError {
     pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> ParseError {
-        ParseError {
-            kind,
-            message: message.into(),
-            position: Position::default(),
-        }
+        ParseError { kind, message: message.into(), position: Position::default() }
     }
 
     pub(crate) fn at_line(mut self, line: u64, column: u64) -> ParseError {
@@ -118,10 +114,8 @@ impl ParseError {
             let before = input.get(..end).unwrap_or_default();
             let line = memchr::memchr_iter(b'\n', before).count() as u64 + 1;
             let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-            let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or_default())
-                .chars()
-                .count() as u64
-                + 1;
+            let column =
+                String::from_utf8_lossy(before.get(line_start..).unwrap_or_default()).chars().count() as u64 + 1;
             self.position.line = Some(line);
             self.position.column = Some(column);
         }

@@ -40,19 +40,14 @@ pub struct ParseOptions {
 
 impl Default for ParseOptions {
     fn default() -> Self {
-        ParseOptions {
-            legacy_encoding: encoding_rs::WINDOWS_1253,
-        }
+        ParseOptions { legacy_encoding: encoding_rs::WINDOWS_1253 }
     }
 }
 
 /// Reads a whole statement file held in memory.
 pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, ParseError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ParseError::new(
-            ErrorKind::Limit,
-            format!("file larger than {MAX_FILE_BYTES} bytes"),
-        ));
+        return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
     }
     match detect::detect(bytes)? {
         detect::Kind::Xml => camt::parse_slice(bytes),
@@ -63,14 +58,9 @@ pub fn parse(bytes: &[u8], opts: &ParseOptions) -> Result<ParsedFile, ParseError
 /// Reads a statement file from a stream, without holding the file in memory:
 /// only the lines read are kept. Errors carry the XML path and byte offset (camt)
 /// or the line and column (MT940).
-pub fn parse_reader<R: BufRead>(
-    mut reader: R,
-    opts: &ParseOptions,
-) -> Result<ParsedFile, ParseError> {
+pub fn parse_reader<R: BufRead>(mut reader: R, opts: &ParseOptions) -> Result<ParsedFile, ParseError> {
     let kind = loop {
-        let head = reader
-            .fill_buf()
-            .map_err(|e| ParseError::new(ErrorKind::Invalid, format!("read error: {e}")))?;
+        let head = reader.fill_buf().map_err(|e| ParseError::new(ErrorKind::Invalid, format!("read error: {e}")))?;
         if head.is_empty() {
             return Err(ParseError::new(ErrorKind::Empty, "the file is empty"));
         }

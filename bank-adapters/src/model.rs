@@ -83,9 +83,7 @@ impl Date {
 
 pub(crate) fn days_in_month(year: u16, month: u8) -> u8 {
     match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
-            29
-        }
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -414,9 +412,6 @@ mod tests {
     fn dates_are_validated() {
         assert!(Date::new(2024, 2, 29).is_some());
         assert!(Date::new(2023, 2, 29).is_none());
-        assert_eq!(
-            Date::new(2024, 1, 5).map(|d| d.to_string()),
-            Some("2024-01-05".into())
-        );
+        assert_eq!(Date::new(2024, 1, 5).map(|d| d.to_string()), Some("2024-01-05".into()));
     }
 }

@@ -11,21 +11,15 @@ use crate::checks::balance_warning;
 use crate::encoding::decode_line;
 use crate::error::{ErrorKind, ParseError};
 use crate::model::{
-    Balance, Date, Direction, Format, Line, LineScalars, ParsedFile, Statement, Status, TextDraft,
-    TextField, days_in_month,
+    Balance, Date, Direction, Format, Line, LineScalars, ParsedFile, Statement, Status, TextDraft, TextField,
+    days_in_month,
 };
 use crate::mt940_details::read_details;
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
 
-pub(crate) fn parse_slice(
-    bytes: &[u8],
-    legacy: &'static Encoding,
-) -> Result<ParsedFile, ParseError> {
+pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<ParsedFile, ParseError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(ParseError::new(
-            ErrorKind::Limit,
-            format!("file larger than {MAX_FILE_BYTES} bytes"),
-        ));
+        return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
     }
     let mut r = Reader::new(legacy);
     let mut start = 0;
@@ -37,10 +31,7 @@ pub(crate) fn parse_slice(
     r.finish()
 }
 
-pub(crate) fn parse_reader<R: BufRead>(
-    mut input: R,
-    legacy: &'static Encoding,
-) -> Result<ParsedFile, ParseError> {
+pub(crate) fn parse_reader<R: BufRead>(mut input: R, legacy: &'static Encoding) -> Result<ParsedFile, ParseError> {
     let mut r = Reader::new(legacy);
     let mut buf = Vec::with_capacity(256);
     let mut total: u64 = 0;
@@ -55,10 +46,7 @@ pub(crate) fn parse_reader<R: BufRead>(
         }
         total += n as u64;
         if total > MAX_FILE_BYTES {
-            return Err(ParseError::new(
-                ErrorKind::Limit,
-                format!("file larger than {MAX_FILE_BYTES} bytes"),
-            ));
+            return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
         }
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
         r.push_line(line)?;
@@ -249,37 +237,17 @@ impl Reader {
             Some(b'C') => Direction::Credit,
             Some(b'D') => Direction::Debit,
             _ => {
-                return Err(self.err(
-                    ErrorKind::Invalid,
-                    format!(":{tag}: balance without C/D mark"),
-                    col0,
-                ));
+                return Err(self.err(ErrorKind::Invalid, format!(":{tag}: balance without C/D mark"), col0));
             }
         };
         let date_text = s.get(1..7).unwrap_or_default();
-        let date = yymmdd(date_text).ok_or_else(|| {
-            self.err(
-                ErrorKind::Date,
-                format!(":{tag}: malformed date {date_text:?}"),
-                col0 + 1,
-            )
-        })?;
+        let date = yymmdd(date_text)
+            .ok_or_else(|| self.err(ErrorKind::Date, format!(":{tag}: malformed date {date_text:?}"), col0 + 1))?;
         let ccy = s.get(7..10).unwrap_or_default().to_string();
         let amount_text = s.get(10..).unwrap_or_default();
-        let cents = parse_cents(amount_text, b',').map_err(|e| {
-            self.err(
-                ErrorKind::Amount,
-                format!(":{tag}: {}", e.describe(amount_text)),
-                col0 + 10,
-            )
-        })?;
-        Ok((
-            Balance {
-                amount_cents: direction.signed(cents),
-                date: Some(date),
-            },
-            ccy,
-        ))
+        let cents = parse_cents(amount_text, b',')
+            .map_err(|e| self.err(ErrorKind::Amount, format!(":{tag}: {}", e.describe(amount_text)), col0 + 10))?;
+        Ok((Balance { amount_cents: direction.signed(cents), date: Some(date) }, ccy))
     }
 
     /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`.
@@ -288,26 +256,16 @@ impl Reader {
         let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
         let mut p = 0usize;
         let value_text = content.get(0..6).unwrap_or_default();
-        let value = yymmdd(value_text).ok_or_else(|| {
-            self.err(
-                ErrorKind::Date,
-                format!(":61: malformed value date {value_text:?}"),
-                col(0),
-            )
-        })?;
+        let value = yymmdd(value_text)
+            .ok_or_else(|| self.err(ErrorKind::Date, format!(":61: malformed value date {value_text:?}"), col(0)))?;
         p += 6;
         let mut entry = None;
-        if b.get(p..p + 4)
-            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
-        {
+        if b.get(p..p + 4).is_some_and(|d| d.iter().all(u8::is_ascii_digit)) {
             let text = content.get(p..p + 4).unwrap_or_default();
-            entry = Some(entry_date(value, text).ok_or_else(|| {
-                self.err(
-                    ErrorKind::Date,
-                    format!(":61: malformed entry date {text:?}"),
-                    col(p),
-                )
-            })?);
+            entry = Some(
+                entry_date(value, text)
+                    .ok_or_else(|| self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(p)))?,
+            );
             p += 4;
         } else if b.get(p..p + 4) == Some(b"    ") {
             p += 4;
@@ -336,17 +294,11 @@ impl Reader {
             p += 1;
         }
         let amount_text = content.get(amount_start..p).unwrap_or_default();
-        let amount = parse_cents(amount_text, b',').map_err(|e| {
-            self.err(
-                ErrorKind::Amount,
-                format!(":61: {}", e.describe(amount_text)),
-                col(amount_start),
-            )
-        })?;
+        let amount = parse_cents(amount_text, b',')
+            .map_err(|e| self.err(ErrorKind::Amount, format!(":61: {}", e.describe(amount_text)), col(amount_start)))?;
         // Transaction type: one letter and three characters (NTRF, NMSC, FCHK...).
         if b.get(p).is_some_and(u8::is_ascii_alphabetic)
-            && b.get(p + 1..p + 4)
-                .is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' '))
+            && b.get(p + 1..p + 4).is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' '))
         {
             p += 4;
         }
@@ -442,21 +394,11 @@ impl Reader {
             ));
         }
         if self.statements.is_empty() {
-            return Err(ParseError::new(
-                ErrorKind::Empty,
-                "no MT940 statement field found",
-            ));
+            return Err(ParseError::new(ErrorKind::Empty, "no MT940 statement field found"));
         }
         let all_942 = self.statements.iter().all(|m| m.is_942);
         let statements = self.statements.into_iter().map(into_statement).collect();
-        Ok(ParsedFile {
-            format: if all_942 {
-                Format::Mt942
-            } else {
-                Format::Mt940
-            },
-            statements,
-        })
+        Ok(ParsedFile { format: if all_942 { Format::Mt942 } else { Format::Mt940 }, statements })
     }
 }
 
@@ -470,11 +412,7 @@ fn into_statement(m: Message) -> Statement {
         .filter(|l| l.status == Status::Booked)
         .try_fold(0i64, |acc, l| acc.checked_add(l.signed_amount_cents()?));
     let mut warnings = Vec::new();
-    if let Some(w) = balance_warning(
-        opening.map(|b| b.amount_cents),
-        closing.map(|b| b.amount_cents),
-        booked,
-    ) {
+    if let Some(w) = balance_warning(opening.map(|b| b.amount_cents), closing.map(|b| b.amount_cents), booked) {
         warnings.push(w);
     }
     Statement {
@@ -511,11 +449,7 @@ fn digits(s: &str) -> Option<u16> {
 }
 
 fn yymmdd(s: &str) -> Option<Date> {
-    let (y, m, d) = (
-        digits(s.get(0..2)?)?,
-        digits(s.get(2..4)?)?,
-        digits(s.get(4..6)?)?,
-    );
+    let (y, m, d) = (digits(s.get(0..2)?)?, digits(s.get(2..4)?)?, digits(s.get(4..6)?)?);
     if s.len() != 6 {
         return None;
     }
@@ -525,10 +459,7 @@ fn yymmdd(s: &str) -> Option<Date> {
 /// The entry date has no year: take the value date's, moved by one when the
 /// months are far apart (booked in early January for a late-December value).
 fn entry_date(value: Date, mmdd: &str) -> Option<Date> {
-    let (m, d) = (
-        digits(mmdd.get(0..2)?)? as u8,
-        digits(mmdd.get(2..4)?)? as u8,
-    );
+    let (m, d) = (digits(mmdd.get(0..2)?)? as u8, digits(mmdd.get(2..4)?)? as u8);
     let vm = value.month();
     let year = if m > vm && m - vm > 6 {
         value.year().checked_sub(1)?
@@ -546,21 +477,12 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(
-            yymmdd("160230").map(|d| d.to_string()),
-            Some("2016-02-29".into())
-        );
+        assert_eq!(yymmdd("160230").map(|d| d.to_string()), Some("2016-02-29".into()));
         assert_eq!(yymmdd("161301"), None);
         let v = yymmdd("141231").unwrap();
-        assert_eq!(
-            entry_date(v, "0102").map(|d| d.to_string()),
-            Some("2015-01-02".into())
-        );
+        assert_eq!(entry_date(v, "0102").map(|d| d.to_string()), Some("2015-01-02".into()));
         let v = yymmdd("150102").unwrap();
-        assert_eq!(
-            entry_date(v, "1231").map(|d| d.to_string()),
-            Some("2014-12-31".into())
-        );
+        assert_eq!(entry_date(v, "1231").map(|d| d.to_string()), Some("2014-12-31".into()));
     }
 
     #[test]

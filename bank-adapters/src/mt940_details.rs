@@ -8,9 +8,8 @@ use crate::rf_scan::find_rf_candidates;
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
 /// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
 const SLASH_KEYS: &[&str] = &[
-    "EREF", "REMI", "NAME", "IBAN", "BIC", "ORDP", "BENM", "CNTP", "TRTP", "MARF", "CSID", "PURP",
-    "RTRN", "ISDT", "ULTC", "ULTD", "ULTB", "SVCL", "CREF", "BUSP", "BATCH", "ADDR", "CITY",
-    "IREF", "OCMT", "CHGS", "EXCH", "PREF",
+    "EREF", "REMI", "NAME", "IBAN", "BIC", "ORDP", "BENM", "CNTP", "TRTP", "MARF", "CSID", "PURP", "RTRN", "ISDT",
+    "ULTC", "ULTD", "ULTB", "SVCL", "CREF", "BUSP", "BATCH", "ADDR", "CITY", "IREF", "OCMT", "CHGS", "EXCH", "PREF",
 ];
 
 /// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
@@ -23,11 +22,7 @@ pub(crate) fn read_details(raw: &str, texts: &mut TextDraft) {
         read_german(trimmed, texts);
     } else if trimmed.starts_with('/') {
         read_slash(trimmed, texts);
-    } else if let Some(p) = ["/EREF/", "/REMI/", "/TRTP/"]
-        .iter()
-        .filter_map(|k| joined.find(k))
-        .min()
-    {
+    } else if let Some(p) = ["/EREF/", "/REMI/", "/TRTP/"].iter().filter_map(|k| joined.find(k)).min() {
         read_slash(&joined[p..], texts);
     } else {
         texts.set(TextField::Remittance, raw);
@@ -66,33 +61,19 @@ fn read_german(s: &str, texts: &mut TextDraft) {
             _ => {}
         }
     }
-    let keys = [
-        "EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+",
-        "COAM+", "OAMT+",
-    ];
-    let mut marks: Vec<(usize, &str)> = keys
-        .iter()
-        .flat_map(|k| {
-            purpose
-                .match_indices(k)
-                .map(|(i, _)| (i, *k))
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let keys =
+        ["EREF+", "KREF+", "MREF+", "CRED+", "DEBT+", "SVWZ+", "ABWA+", "ABWE+", "IBAN+", "BIC+", "COAM+", "OAMT+"];
+    let mut marks: Vec<(usize, &str)> =
+        keys.iter().flat_map(|k| purpose.match_indices(k).map(|(i, _)| (i, *k)).collect::<Vec<_>>()).collect();
     marks.sort_unstable();
     if marks.is_empty() {
         texts.set(TextField::Remittance, &purpose);
     } else {
         for (n, &(start, key)) in marks.iter().enumerate() {
             let end = marks.get(n + 1).map_or(purpose.len(), |m| m.0);
-            let value = purpose
-                .get(start + key.len()..end)
-                .unwrap_or_default()
-                .trim();
+            let value = purpose.get(start + key.len()..end).unwrap_or_default().trim();
             match key {
-                "EREF+" if !is_placeholder(value) => {
-                    texts.set_if_absent(TextField::EndToEndId, value)
-                }
+                "EREF+" if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
                 "SVWZ+" => texts.set_if_absent(TextField::Remittance, value),
                 _ => {}
             }
@@ -173,45 +154,28 @@ mod tests {
 
     #[test]
     fn german_subfields() {
-        let t = read(
-            "166?00GUTSCHRIFT?20EREF+E2E-1?21SVWZ+Rechnung 12?22 3?32KARL?33 KAUFMANN?31DE14508800500194785000",
-        );
+        let t =
+            read("166?00GUTSCHRIFT?20EREF+E2E-1?21SVWZ+Rechnung 12?22 3?32KARL?33 KAUFMANN?31DE14508800500194785000");
         assert_eq!(t.get(TextField::EndToEndId), Some("E2E-1"));
         assert_eq!(t.get(TextField::Remittance), Some("Rechnung 12 3"));
         assert_eq!(t.get(TextField::CounterpartyName), Some("KARL KAUFMANN"));
-        assert_eq!(
-            t.get(TextField::CounterpartyAccount),
-            Some("DE14508800500194785000")
-        );
+        assert_eq!(t.get(TextField::CounterpartyAccount), Some("DE14508800500194785000"));
     }
 
     #[test]
     fn slash_form_wrapped() {
-        let t = read(
-            "/EREF/E2E3EB146685257/REMI/SCOR/RF1291840300000096530/ORDP/NAME/K\nONSTANTINA ZACHARIOY",
-        );
+        let t = read("/EREF/E2E3EB146685257/REMI/SCOR/RF1291840300000096530/ORDP/NAME/K\nONSTANTINA ZACHARIOY");
         assert_eq!(t.get(TextField::EndToEndId), Some("E2E3EB146685257"));
-        assert_eq!(
-            t.get(TextField::CreditorReference),
-            Some("RF1291840300000096530")
-        );
-        assert_eq!(
-            t.get(TextField::CounterpartyName),
-            Some("KONSTANTINA ZACHARIOY")
-        );
+        assert_eq!(t.get(TextField::CreditorReference), Some("RF1291840300000096530"));
+        assert_eq!(t.get(TextField::CounterpartyName), Some("KONSTANTINA ZACHARIOY"));
         assert_eq!(t.get(TextField::Remittance), None);
     }
 
     #[test]
     fn ing_counterparty() {
-        let t = read(
-            "/EREF/NOTPROVIDED//CNTP/NL08INGB0000000555/INGBNL2A/J. Janssen/AMSTERDAM//REMI/USTD//Factuur 1/",
-        );
+        let t = read("/EREF/NOTPROVIDED//CNTP/NL08INGB0000000555/INGBNL2A/J. Janssen/AMSTERDAM//REMI/USTD//Factuur 1/");
         assert_eq!(t.get(TextField::EndToEndId), None);
-        assert_eq!(
-            t.get(TextField::CounterpartyAccount),
-            Some("NL08INGB0000000555")
-        );
+        assert_eq!(t.get(TextField::CounterpartyAccount), Some("NL08INGB0000000555"));
         assert_eq!(t.get(TextField::CounterpartyName), Some("J. Janssen"));
         assert_eq!(t.get(TextField::Remittance), Some("Factuur 1"));
     }

@@ -66,10 +66,7 @@ fn best_at(bytes: &[u8], start: usize) -> Option<String> {
                 pos += 1;
             }
             Some(b' ')
-                if s.len().is_multiple_of(4)
-                    && bytes
-                        .get(pos + 1)
-                        .is_some_and(|n| n.is_ascii_alphanumeric()) =>
+                if s.len().is_multiple_of(4) && bytes.get(pos + 1).is_some_and(|n| n.is_ascii_alphanumeric()) =>
             {
                 record(&s, spaced);
                 spaced = true;
@@ -101,11 +98,7 @@ pub fn is_valid_rf(reference: &str) -> bool {
             b'A'..=b'Z' => u32::from(b - b'A') + 10,
             _ => return false,
         };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
     }
     rem == 1
 }
@@ -116,14 +109,8 @@ mod tests {
 
     #[test]
     fn finds_electronic_and_print_formats() {
-        assert_eq!(
-            find_rf_candidates("pay RF18539007547034 now"),
-            vec!["RF18539007547034"]
-        );
-        assert_eq!(
-            find_rf_candidates("ref: rf18 5390 0754 7034."),
-            vec!["RF18539007547034"]
-        );
+        assert_eq!(find_rf_candidates("pay RF18539007547034 now"), vec!["RF18539007547034"]);
+        assert_eq!(find_rf_candidates("ref: rf18 5390 0754 7034."), vec!["RF18539007547034"]);
         assert!(find_rf_candidates("RF19539007547034").is_empty());
         assert!(find_rf_candidates("SURF18539007547034").is_empty());
     }

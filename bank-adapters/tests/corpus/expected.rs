@@ -59,72 +59,28 @@ pub fn compare(ours: &ParsedFile, exp: &Expected) -> Vec<String> {
     let mut problems = Vec::new();
     let lines: Vec<_> = ours.statements.iter().flat_map(|s| &s.lines).collect();
     if lines.len() != exp.lines.len() {
-        problems.push(format!(
-            "{} lines, expected {}",
-            lines.len(),
-            exp.lines.len()
-        ));
+        problems.push(format!("{} lines, expected {}", lines.len(), exp.lines.len()));
         return problems;
     }
     for (i, (l, e)) in lines.iter().zip(&exp.lines).enumerate() {
         let n = i + 1;
         let mut check = |what: &str, ours: Option<String>, theirs: &Option<String>| {
-            if let (Some(o), Some(t)) = (&ours, theirs) {
-                if o != t {
-                    problems.push(format!("line {n}: {what} {o:?}, expected {t:?}"));
-                }
+            if let (Some(o), Some(t)) = (&ours, theirs)
+                && o != t
+            {
+                problems.push(format!("line {n}: {what} {o:?}, expected {t:?}"));
             }
         };
-        check(
-            "amount",
-            l.amount_cents.map(|c| c.to_string()),
-            &e.amount_cents.map(|c| c.to_string()),
-        );
-        check(
-            "direction",
-            Some(format!("{:?}", l.direction)),
-            &e.direction.map(|d| format!("{d:?}")),
-        );
-        check(
-            "reversal",
-            Some(l.reversal.to_string()),
-            &e.reversal.map(|r| r.to_string()),
-        );
-        check(
-            "booking date",
-            l.booking_date.map(|d| d.to_string()),
-            &e.booking_date,
-        );
-        check(
-            "value date",
-            l.value_date.map(|d| d.to_string()),
-            &e.value_date,
-        );
-        check(
-            "entry reference",
-            l.entry_reference().map(String::from),
-            &e.entry_reference,
-        );
-        check(
-            "bank reference",
-            l.bank_reference().map(String::from),
-            &e.bank_reference,
-        );
-        check(
-            "end-to-end id",
-            l.end_to_end_id().map(String::from),
-            &e.end_to_end_id,
-        );
-        check(
-            "creditor reference",
-            l.creditor_reference().map(String::from),
-            &e.creditor_reference,
-        );
-        check(
-            "counterparty account",
-            l.counterparty_account().map(String::from),
-            &e.counterparty_account,
-        );
+        check("amount", l.amount_cents.map(|c| c.to_string()), &e.amount_cents.map(|c| c.to_string()));
+        check("direction", Some(format!("{:?}", l.direction)), &e.direction.map(|d| format!("{d:?}")));
+        check("reversal", Some(l.reversal.to_string()), &e.reversal.map(|r| r.to_string()));
+        check("booking date", l.booking_date.map(|d| d.to_string()), &e.booking_date);
+        check("value date", l.value_date.map(|d| d.to_string()), &e.value_date);
+        check("entry reference", l.entry_reference().map(String::from), &e.entry_reference);
+        check("bank reference", l.bank_reference().map(String::from), &e.bank_reference);
+        check("end-to-end id", l.end_to_end_id().map(String::from), &e.end_to_end_id);
+        check("creditor reference", l.creditor_reference().map(String::from), &e.creditor_reference);
+        check("counterparty account", l.counterparty_account().map(String::from), &e.counterparty_account);
     }
     if let Some(balances) = &exp.balances {
         if balances.len() == ours.statements.len() {
@@ -139,11 +95,7 @@ pub fn compare(ours: &ParsedFile, exp: &Expected) -> Vec<String> {
                 }
             }
         } else {
-            problems.push(format!(
-                "{} statements, expected {}",
-                ours.statements.len(),
-                balances.len()
-            ));
+            problems.push(format!("{} statements, expected {}", ours.statements.len(), balances.len()));
         }
     }
     problems

@@ -32,19 +32,13 @@ fn direction(v: &Value) -> Option<Direction> {
 /// Returns the expectation and the id of the statement it covers.
 pub fn load(text: &str) -> Result<(Expected, Option<String>), String> {
     let v: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    let entries = v
-        .get("getEntries")
-        .and_then(Value::as_array)
-        .ok_or("no getEntries")?;
+    let entries = v.get("getEntries").and_then(Value::as_array).ok_or("no getEntries")?;
     let mut exp = Expected::default();
     let mut stmt_id = None;
     for entry in entries.iter().filter(|e| e.is_object()) {
         let record = entry.get("getRecord");
         if stmt_id.is_none() {
-            stmt_id = record
-                .and_then(|r| r.get("getId"))
-                .and_then(Value::as_str)
-                .map(String::from);
+            stmt_id = record.and_then(|r| r.get("getId")).and_then(Value::as_str).map(String::from);
         }
         let mut txs: Vec<&Value> = Vec::new();
         if let Some(first) = entry.get("getTransactionDetail").filter(|t| t.is_object()) {
@@ -70,14 +64,11 @@ pub fn load(text: &str) -> Result<(Expected, Option<String>), String> {
         for tx in txs {
             let refs = tx.get("getReference");
             let r = |k: &str| refs.and_then(|x| x.get(k)).and_then(Value::as_str);
-            let cri = tx
-                .get("getRemittanceInformation")
-                .and_then(|x| x.get("getCreditorReferenceInformation"));
+            let cri = tx.get("getRemittanceInformation").and_then(|x| x.get("getCreditorReferenceInformation"));
             let cref = cri.and_then(|c| {
                 let code = c.get("getCode").and_then(Value::as_str);
                 let rf = c.get("getRef").and_then(Value::as_str)?;
-                (code == Some("SCOR") || rf.to_ascii_uppercase().starts_with("RF"))
-                    .then(|| rf.to_string())
+                (code == Some("SCOR") || rf.to_ascii_uppercase().starts_with("RF")).then(|| rf.to_string())
             });
             exp.lines.push(ExpLine {
                 // genkgo prints a TxDtls amount in its own currency; a line without
@@ -91,13 +82,8 @@ pub fn load(text: &str) -> Result<(Expected, Option<String>), String> {
             });
         }
     }
-    let record = entries
-        .iter()
-        .find_map(|e| e.get("getRecord").filter(|r| r.is_object()));
-    if let Some(balances) = record
-        .and_then(|r| r.get("getBalances"))
-        .and_then(Value::as_array)
-    {
+    let record = entries.iter().find_map(|e| e.get("getRecord").filter(|r| r.is_object()));
+    if let Some(balances) = record.and_then(|r| r.get("getBalances")).and_then(Value::as_array) {
         let find = |t: &str| {
             balances
                 .iter()

@@ -4,6 +4,9 @@
 //! by line with the third party's own expected parse where there is one, and
 //! with a hand-checked snapshot of our contract JSON where there is none.
 
+// A test that cannot read its own fixtures should stop loudly.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 mod expected;
 mod genkgo;
 mod oca;
@@ -59,9 +62,7 @@ fn corpus_dir() -> Option<PathBuf> {
 fn is_expectation_or_meta(name: &str) -> bool {
     name == "SOURCES.md"
         || name.starts_with("LICENSE")
-        || [".json", ".yml", ".pydata"]
-            .iter()
-            .any(|e| name.ends_with(e))
+        || [".json", ".yml", ".pydata"].iter().any(|e| name.ends_with(e))
 }
 
 fn statement_files(root: &Path) -> BTreeSet<String> {
@@ -73,12 +74,11 @@ fn statement_files(root: &Path) -> BTreeSet<String> {
             let p = e.path();
             if p.is_dir() {
                 walk(&p, root, out);
-            } else if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
-                if !is_expectation_or_meta(name) {
-                    if let Ok(rel) = p.strip_prefix(root) {
-                        out.insert(rel.to_string_lossy().replace('\\', "/"));
-                    }
-                }
+            } else if let Some(name) = p.file_name().and_then(|n| n.to_str())
+                && !is_expectation_or_meta(name)
+                && let Ok(rel) = p.strip_prefix(root)
+            {
+                out.insert(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }
@@ -90,8 +90,8 @@ fn statement_files(root: &Path) -> BTreeSet<String> {
 }
 
 fn manifest() -> Manifest {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus.toml"))
-        .expect("tests/corpus.toml");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus.toml")).expect("tests/corpus.toml");
     toml::from_str(&text).expect("corpus.toml is valid")
 }
 
@@ -130,17 +130,14 @@ fn third_party_line_count(root: &Path, spec: &str) -> Result<usize, String> {
 
 fn check_snapshot(name: &str, ours: &ParsedFile) -> Result<(), String> {
     let path = Path::new(SNAPSHOTS).join(name);
-    let actual =
-        serde_json::to_string_pretty(&contract::to_json(ours)).map_err(|e| e.to_string())? + "\n";
+    let actual = serde_json::to_string_pretty(&contract::to_json(ours)).map_err(|e| e.to_string())? + "\n";
     if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &actual).map_err(|e| e.to_string())?;
         return Ok(());
     }
     let stored = std::fs::read_to_string(&path).map_err(|e| format!("snapshot {name}: {e}"))?;
     if stored != actual {
-        return Err(format!(
-            "differs from snapshot {name} (UPDATE_SNAPSHOTS=1 rewrites it; check the diff by hand)"
-        ));
+        return Err(format!("differs from snapshot {name} (UPDATE_SNAPSHOTS=1 rewrites it; check the diff by hand)"));
     }
     Ok(())
 }
@@ -153,14 +150,8 @@ fn every_corpus_file_meets_its_expectation() {
     let present = statement_files(&root);
     let unlisted: Vec<_> = present.difference(&listed).collect();
     let missing: Vec<_> = listed.difference(&present).collect();
-    assert!(
-        unlisted.is_empty(),
-        "statement files missing from corpus.toml: {unlisted:#?}"
-    );
-    assert!(
-        missing.is_empty(),
-        "corpus.toml lists files that are not there: {missing:#?}"
-    );
+    assert!(unlisted.is_empty(), "statement files missing from corpus.toml: {unlisted:#?}");
+    assert!(missing.is_empty(), "corpus.toml lists files that are not there: {missing:#?}");
 
     let opts = ParseOptions::default();
     let mut failures = Vec::new();
@@ -172,12 +163,8 @@ fn every_corpus_file_meets_its_expectation() {
         let mut fail = |msg: String| failures.push(format!("{}: {msg}", e.path));
         match (&in_place, &streamed) {
             (Ok(a), Ok(b)) if a != b => fail("in-place and streamed reads differ".into()),
-            (Err(a), Err(b)) if a.kind != b.kind => {
-                fail("in-place and streamed errors differ".into())
-            }
-            (Ok(_), Err(_)) | (Err(_), Ok(_)) => {
-                fail("in-place and streamed outcomes differ".into())
-            }
+            (Err(a), Err(b)) if a.kind != b.kind => fail("in-place and streamed errors differ".into()),
+            (Ok(_), Err(_)) | (Err(_), Ok(_)) => fail("in-place and streamed outcomes differ".into()),
             _ => {}
         }
         match (&in_place, &e.error) {
@@ -195,10 +182,8 @@ fn every_corpus_file_meets_its_expectation() {
                     compared += 1;
                     match third_party(&root, spec, p) {
                         Ok(problems) => {
-                            let unexplained: Vec<_> =
-                                problems.iter().filter(|p| !e.accept.contains(p)).collect();
-                            let unused: Vec<_> =
-                                e.accept.iter().filter(|a| !problems.contains(a)).collect();
+                            let unexplained: Vec<_> = problems.iter().filter(|p| !e.accept.contains(p)).collect();
+                            let unused: Vec<_> = e.accept.iter().filter(|a| !problems.contains(a)).collect();
                             if !unexplained.is_empty() {
                                 fail(format!("against {spec}: {unexplained:?}"));
                             }
@@ -212,10 +197,10 @@ fn every_corpus_file_meets_its_expectation() {
                         Err(err) => fail(format!("cannot read {spec}: {err}")),
                     }
                 }
-                if let Some(name) = &e.snapshot {
-                    if let Err(err) = check_snapshot(name, p) {
-                        fail(err);
-                    }
+                if let Some(name) = &e.snapshot
+                    && let Err(err) = check_snapshot(name, p)
+                {
+                    fail(err);
                 }
                 if e.expectation.is_none() && e.snapshot.is_none() {
                     fail("neither a third-party expectation nor a snapshot".into());
@@ -237,20 +222,10 @@ fn every_corpus_file_meets_its_expectation() {
                     }
                 }
             }
-            (Ok(_), Some(kind)) => {
-                fail(format!("parsed, but an error of kind {kind} was expected"))
-            }
+            (Ok(_), Some(kind)) => fail(format!("parsed, but an error of kind {kind} was expected")),
             (Err(err), None) => fail(format!("unexpected error: {err}")),
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} corpus failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    eprintln!(
-        "corpus: {} files, {compared} third-party expectations compared",
-        m.file.len()
-    );
+    assert!(failures.is_empty(), "{} corpus failures:\n{}", failures.len(), failures.join("\n"));
+    eprintln!("corpus: {} files, {compared} third-party expectations compared", m.file.len());
 }

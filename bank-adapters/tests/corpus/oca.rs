@@ -19,10 +19,7 @@ pub enum Py {
 impl Py {
     fn get(&self, key: &str) -> Option<&Py> {
         match self {
-            Py::Dict(items) => items
-                .iter()
-                .find(|(k, _)| matches!(k, Py::Str(s) if s == key))
-                .map(|(_, v)| v),
+            Py::Dict(items) => items.iter().find(|(k, _)| matches!(k, Py::Str(s) if s == key)).map(|(_, v)| v),
             _ => None,
         }
     }
@@ -118,12 +115,9 @@ impl P<'_> {
                                 b't' => out.push(b'\t'),
                                 b'r' => out.push(b'\r'),
                                 b'x' => {
-                                    let h = std::str::from_utf8(
-                                        self.s.get(self.i..self.i + 2).ok_or("bad \\x")?,
-                                    )
-                                    .map_err(|e| e.to_string())?;
-                                    let v =
-                                        u32::from_str_radix(h, 16).map_err(|e| e.to_string())?;
+                                    let h = std::str::from_utf8(self.s.get(self.i..self.i + 2).ok_or("bad \\x")?)
+                                        .map_err(|e| e.to_string())?;
+                                    let v = u32::from_str_radix(h, 16).map_err(|e| e.to_string())?;
                                     self.i += 2;
                                     let ch = char::from_u32(v).ok_or("bad char")?;
                                     out.extend_from_slice(ch.to_string().as_bytes());
@@ -140,11 +134,7 @@ impl P<'_> {
             }
             Some(_) => {
                 let start = self.i;
-                while self
-                    .s
-                    .get(self.i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || b"._-+".contains(c))
-                {
+                while self.s.get(self.i).is_some_and(|c| c.is_ascii_alphanumeric() || b"._-+".contains(c)) {
                     self.i += 1;
                 }
                 let tok = std::str::from_utf8(&self.s[start..self.i]).map_err(|e| e.to_string())?;
@@ -161,18 +151,11 @@ impl P<'_> {
 }
 
 fn narration_field(narration: &str, label: &str) -> Option<String> {
-    narration
-        .lines()
-        .find_map(|l| l.strip_prefix(label))
-        .map(|v| v.trim().to_string())
+    narration.lines().find_map(|l| l.strip_prefix(label)).map(|v| v.trim().to_string())
 }
 
 pub fn load(text: &str) -> Result<Expected, String> {
-    let v = P {
-        s: text.as_bytes(),
-        i: 0,
-    }
-    .value()?;
+    let v = P { s: text.as_bytes(), i: 0 }.value()?;
     let statements = v.list().get(2).map(Py::list).ok_or("no statement list")?;
     let mut exp = Expected::default();
     let mut balances = Vec::new();
@@ -183,17 +166,10 @@ pub fn load(text: &str) -> Result<Expected, String> {
             let amount = t.get("amount").and_then(Py::num).and_then(decimal_cents);
             let narration = t.get("narration").and_then(Py::str).unwrap_or_default();
             let e2e = narration_field(narration, "End To End Id (Refs/EndToEndId):");
-            let acct_ref =
-                narration_field(narration, "Account Servicer Reference (Refs/AcctSvcrRef):");
+            let acct_ref = narration_field(narration, "Account Servicer Reference (Refs/AcctSvcrRef):");
             exp.lines.push(ExpLine {
                 amount_cents: amount.map(i64::abs),
-                direction: amount.map(|a| {
-                    if a < 0 {
-                        Direction::Debit
-                    } else {
-                        Direction::Credit
-                    }
-                }),
+                direction: amount.map(|a| if a < 0 { Direction::Debit } else { Direction::Credit }),
                 booking_date: t.get("date").and_then(Py::str).map(String::from),
                 end_to_end_id: reference(e2e.as_deref()),
                 bank_reference: reference(acct_ref.as_deref()),

@@ -14,12 +14,8 @@ pub fn load(text: &str) -> Result<Expected, String> {
     for m in messages {
         // They keep each message; a statement continued over messages (62M,
         // then 60M for the same account) is one statement for us.
-        let intermediate = |v: &Value, k: &str| {
-            v.get(k)
-                .and_then(|b| b.get("is_intermediate"))
-                .and_then(Value::as_bool)
-                == Some(true)
-        };
+        let intermediate =
+            |v: &Value, k: &str| v.get(k).and_then(|b| b.get("is_intermediate")).and_then(Value::as_bool) == Some(true);
         let continues = prev.is_some_and(|p| {
             intermediate(p, "closing_balance")
                 && intermediate(m, "opening_balance")
@@ -29,22 +25,13 @@ pub fn load(text: &str) -> Result<Expected, String> {
         let bal = |key: &str| -> Option<i64> {
             let b = m.get(key)?;
             let c = decimal_cents(b.get("amount")?.as_str()?)?;
-            Some(if b.get("debit_credit_indicator")?.as_str()? == "Debit" {
-                -c
-            } else {
-                c
-            })
+            Some(if b.get("debit_credit_indicator")?.as_str()? == "Debit" { -c } else { c })
         };
         match balances.last_mut() {
             Some(last) if continues => last.1 = bal("closing_balance"),
             _ => balances.push((bal("opening_balance"), bal("closing_balance"))),
         }
-        for l in m
-            .get("statement_lines")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for l in m.get("statement_lines").and_then(Value::as_array).into_iter().flatten() {
             let s = |k: &str| l.get(k).and_then(Value::as_str);
             // Their enum names the mark; the rule gives its real effect.
             let (direction, reversal) = match s("ext_debit_credit_indicator") {

@@ -38,11 +38,7 @@ fn date(v: Option<&Value>) -> Option<String> {
     let b64 = text(seq.first())?;
     let bytes = decode_base64(&b64)?;
     let year = u16::from(*bytes.first()?) * 256 + u16::from(*bytes.get(1)?);
-    Some(format!(
-        "{year:04}-{:02}-{:02}",
-        bytes.get(2)?,
-        bytes.get(3)?
-    ))
+    Some(format!("{year:04}-{:02}-{:02}", bytes.get(2)?, bytes.get(3)?))
 }
 
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
@@ -105,11 +101,7 @@ pub fn load(text_in: &str) -> Result<Expected, String> {
             value_date: date(get(d, "date")),
             // Their pattern lets the reference run on into the next line of :61:
             // (the supplementary details); the reference is its first line.
-            entry_reference: reference(
-                text(get(d, "customer_reference"))
-                    .as_deref()
-                    .and_then(|r| r.lines().next()),
-            ),
+            entry_reference: reference(text(get(d, "customer_reference")).as_deref().and_then(|r| r.lines().next())),
             bank_reference: reference(text(get(d, "bank_reference")).as_deref()),
             ..ExpLine::default()
         });
