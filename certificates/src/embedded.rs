@@ -38,10 +38,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Reads `(` value `)` after optional PDF white space. Only base32 characters
 /// are accepted inside, which also bounds the scan.
 fn literal_after(rest: &[u8]) -> Option<String> {
-    let mut it = rest
-        .iter()
-        .copied()
-        .skip_while(|b| b" \t\r\n\x0c\0".contains(b));
+    let mut it = rest.iter().copied().skip_while(|b| b" \t\r\n\x0c\0".contains(b));
     if it.next()? != b'(' {
         return None;
     }
@@ -64,10 +61,7 @@ mod tests {
     fn finds_the_last_literal_entry() {
         let pdf = b"%PDF-1.7\n<< /TameioCertificate (ABC) >>\n<< /TameioCertificate\n(XYZ234) >>";
         assert_eq!(extract_token_from_pdf(pdf), Some("XYZ234".to_owned()));
-        assert_eq!(
-            extract_token_from_pdf(b"%PDF-1.7 /TameioCertificate (a\\)"),
-            None
-        );
+        assert_eq!(extract_token_from_pdf(b"%PDF-1.7 /TameioCertificate (a\\)"), None);
         assert_eq!(extract_token_from_pdf(b"%PDF-1.7 nothing"), None);
         assert_eq!(extract_token_from_pdf(b"/TameioCertificate ("), None);
     }

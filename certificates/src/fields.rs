@@ -65,11 +65,7 @@ impl TaxId {
 
     /// Upper-cases and drops spaces before checking, as clerks type them both ways.
     pub fn new(country: Country, raw: &str) -> Result<Self, FieldError> {
-        let number: String = raw
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let number: String = raw.chars().filter(|c| !c.is_whitespace()).map(|c| c.to_ascii_uppercase()).collect();
         Self::parse_exact(country, &number)
     }
 
@@ -78,20 +74,13 @@ impl TaxId {
         let b = number.as_bytes();
         let ok = match country.as_str() {
             "GR" => b.len() == 9 && b.iter().all(u8::is_ascii_digit),
-            "CY" => {
-                b.len() == 9 && b[..8].iter().all(u8::is_ascii_digit) && b[8].is_ascii_uppercase()
-            }
+            "CY" => b.len() == 9 && b[..8].iter().all(u8::is_ascii_digit) && b[8].is_ascii_uppercase(),
             _ => {
-                (1..=Self::MAX_LEN).contains(&b.len())
-                    && b.iter()
-                        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                (1..=Self::MAX_LEN).contains(&b.len()) && b.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             }
         };
         if ok {
-            Ok(Self {
-                country,
-                number: number.to_owned(),
-            })
+            Ok(Self { country, number: number.to_owned() })
         } else {
             Err(FieldError::TaxId(country.as_str().to_owned()))
         }
@@ -125,14 +114,8 @@ impl PropertyId {
 
     pub fn parse_exact(id: &str) -> Result<Self, FieldError> {
         let ok = (1..=Self::MAX_LEN).contains(&id.len())
-            && id
-                .bytes()
-                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || b".-/".contains(&c));
-        if ok {
-            Ok(Self(id.to_owned()))
-        } else {
-            Err(FieldError::PropertyId { max: Self::MAX_LEN })
-        }
+            && id.bytes().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || b".-/".contains(&c));
+        if ok { Ok(Self(id.to_owned())) } else { Err(FieldError::PropertyId { max: Self::MAX_LEN }) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -177,10 +160,7 @@ impl Purpose {
     }
 
     pub fn from_code(code: u8) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.code() == code)
-            .ok_or(FieldError::Purpose(code))
+        Self::ALL.into_iter().find(|p| p.code() == code).ok_or(FieldError::Purpose(code))
     }
 
     pub fn english(self) -> &'static str {
@@ -228,17 +208,12 @@ impl CertificateId {
     /// Reads the short form, ignoring case, spaces and hyphens (people type them
     /// every which way), or 32 hexadecimal digits.
     pub fn parse(text: &str) -> Option<Self> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String =
+            text.chars().filter(|c| !c.is_whitespace() && *c != '-').map(|c| c.to_ascii_uppercase()).collect();
         let bytes = if compact.len() == 32 {
             data_encoding::HEXUPPER.decode(compact.as_bytes()).ok()?
         } else {
-            data_encoding::BASE32_NOPAD
-                .decode(compact.as_bytes())
-                .ok()?
+            data_encoding::BASE32_NOPAD.decode(compact.as_bytes()).ok()?
         };
         Some(Self(bytes.try_into().ok()?))
     }
@@ -266,15 +241,9 @@ impl Validity {
             }
         }
         if valid_until < issued_on {
-            return Err(FieldError::Validity {
-                issued: issued_on,
-                until: valid_until,
-            });
+            return Err(FieldError::Validity { issued: issued_on, until: valid_until });
         }
-        Ok(Self {
-            issued_on,
-            valid_until,
-        })
+        Ok(Self { issued_on, valid_until })
     }
 
     pub fn issued_on(&self) -> NaiveDate {

@@ -30,13 +30,8 @@ pub enum KeysError {
     #[error("not valid JSON for this file: {0}")]
     Json(String),
     #[error("unknown format {found:?}, expected {expected:?}")]
-    Format {
-        found: String,
-        expected: &'static str,
-    },
-    #[error(
-        "key {tenant}/{key_id}: public key is not 32 bytes of hex or not a valid Ed25519 point"
-    )]
+    Format { found: String, expected: &'static str },
+    #[error("key {tenant}/{key_id}: public key is not 32 bytes of hex or not a valid Ed25519 point")]
     PublicKey { tenant: Uuid, key_id: KeyId },
     #[error("key {tenant}/{key_id} appears twice")]
     Duplicate { tenant: Uuid, key_id: KeyId },
@@ -93,10 +88,7 @@ pub struct KeysFile {
 
 impl KeysFile {
     pub fn new(keys: Vec<KeyEntry>) -> Self {
-        Self {
-            format: KEYS_FORMAT.to_owned(),
-            keys,
-        }
+        Self { format: KEYS_FORMAT.to_owned(), keys }
     }
 
     pub fn to_json(&self) -> String {
@@ -122,37 +114,23 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn from_json(bytes: &[u8]) -> Result<Self, KeysError> {
-        let file: KeysFile =
-            serde_json::from_slice(bytes).map_err(|e| KeysError::Json(e.to_string()))?;
+        let file: KeysFile = serde_json::from_slice(bytes).map_err(|e| KeysError::Json(e.to_string()))?;
         Self::from_file(file)
     }
 
     pub fn from_file(file: KeysFile) -> Result<Self, KeysError> {
         if file.format != KEYS_FORMAT {
-            return Err(KeysError::Format {
-                found: file.format,
-                expected: KEYS_FORMAT,
-            });
+            return Err(KeysError::Format { found: file.format, expected: KEYS_FORMAT });
         }
         let mut keys = HashMap::with_capacity(file.keys.len());
         for entry in file.keys {
             let (tenant, key_id) = (entry.tenant, entry.key_id);
-            let verifying = decode_public_key(&entry.public_key)
-                .ok_or(KeysError::PublicKey { tenant, key_id })?;
-            if entry
-                .signing_window
-                .until
-                .is_some_and(|u| u < entry.signing_window.from)
-            {
+            let verifying = decode_public_key(&entry.public_key).ok_or(KeysError::PublicKey { tenant, key_id })?;
+            if entry.signing_window.until.is_some_and(|u| u < entry.signing_window.from) {
                 return Err(KeysError::Window { tenant, key_id });
             }
-            let key = PublishedKey {
-                tenant,
-                key_id,
-                status: entry.status,
-                signing_window: entry.signing_window,
-                verifying,
-            };
+            let key =
+                PublishedKey { tenant, key_id, status: entry.status, signing_window: entry.signing_window, verifying };
             if keys.insert((tenant, key_id), key).is_some() {
                 return Err(KeysError::Duplicate { tenant, key_id });
             }
@@ -166,9 +144,7 @@ impl KeyRing {
 }
 
 fn decode_public_key(hex: &str) -> Option<ed25519_dalek::VerifyingKey> {
-    let bytes = data_encoding::HEXLOWER_PERMISSIVE
-        .decode(hex.as_bytes())
-        .ok()?;
+    let bytes = data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).ok()?;
     let array: [u8; 32] = bytes.try_into().ok()?;
     ed25519_dalek::VerifyingKey::from_bytes(&array).ok()
 }
@@ -192,30 +168,20 @@ pub struct Revocations {
 
 impl Revocations {
     pub fn new(as_of: Option<NaiveDate>, ids: impl IntoIterator<Item = CertificateId>) -> Self {
-        Self {
-            as_of,
-            ids: ids.into_iter().collect(),
-        }
+        Self { as_of, ids: ids.into_iter().collect() }
     }
 
     pub fn from_json(bytes: &[u8]) -> Result<Self, KeysError> {
-        let file: RevocationsFile =
-            serde_json::from_slice(bytes).map_err(|e| KeysError::Json(e.to_string()))?;
+        let file: RevocationsFile = serde_json::from_slice(bytes).map_err(|e| KeysError::Json(e.to_string()))?;
         if file.format != REVOCATIONS_FORMAT {
-            return Err(KeysError::Format {
-                found: file.format,
-                expected: REVOCATIONS_FORMAT,
-            });
+            return Err(KeysError::Format { found: file.format, expected: REVOCATIONS_FORMAT });
         }
         let mut ids = BTreeSet::new();
         for text in file.revoked {
             let id = CertificateId::parse(&text).ok_or(KeysError::CertificateId(text))?;
             ids.insert(id);
         }
-        Ok(Self {
-            as_of: file.as_of,
-            ids,
-        })
+        Ok(Self { as_of: file.as_of, ids })
     }
 
     pub fn to_json(&self) -> String {

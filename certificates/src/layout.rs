@@ -1,8 +1,8 @@
 //! Page drawing helpers for the certificate PDF: measured text and word wrapping.
 
 use printpdf::{
-    Color, FontId, LinePoint, Op, PaintMode, ParsedFont, PdfFontHandle, Point, Polygon,
-    PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+    Color, FontId, LinePoint, Op, PaintMode, ParsedFont, PdfFontHandle, Point, Polygon, PolygonRing, Pt, Rgb, TextItem,
+    WindingOrder,
 };
 
 pub(crate) const MM: f32 = 72.0 / 25.4;
@@ -33,11 +33,7 @@ impl Face<'_> {
         let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split_whitespace() {
-            let candidate = if line.is_empty() {
-                word.to_owned()
-            } else {
-                format!("{line} {word}")
-            };
+            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
             if self.width(&candidate, size) <= max_width {
                 line = candidate;
                 continue;
@@ -74,16 +70,9 @@ impl Page {
     pub fn text_at(&mut self, face: &Face<'_>, size: f32, x: f32, y: f32, text: &str) {
         self.ops.extend([
             Op::StartTextSection,
-            Op::SetFont {
-                font: PdfFontHandle::External(face.id.clone()),
-                size: Pt(size),
-            },
-            Op::SetTextCursor {
-                pos: Point { x: Pt(x), y: Pt(y) },
-            },
-            Op::ShowText {
-                items: vec![TextItem::Text(text.to_owned())],
-            },
+            Op::SetFont { font: PdfFontHandle::External(face.id.clone()), size: Pt(size) },
+            Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } },
+            Op::ShowText { items: vec![TextItem::Text(text.to_owned())] },
             Op::EndTextSection,
         ]);
     }
@@ -101,26 +90,14 @@ impl Page {
     }
 
     /// A label column and a wrapped value column on the same baseline.
-    pub fn field(
-        &mut self,
-        label: &Face<'_>,
-        value: &Face<'_>,
-        label_text: &str,
-        value_text: &str,
-    ) {
+    pub fn field(&mut self, label: &Face<'_>, value: &Face<'_>, label_text: &str, value_text: &str) {
         let size = 10.0;
         let label_width = 62.0 * MM;
         let start_y = self.y;
         self.y -= size * 1.35;
         self.text_at(label, size, self.left, self.y, label_text);
         self.y = start_y;
-        self.paragraph_in(
-            value,
-            size,
-            value_text,
-            self.left + label_width,
-            self.width - label_width,
-        );
+        self.paragraph_in(value, size, value_text, self.left + label_width, self.width - label_width);
         self.y -= size * 0.35;
     }
 
@@ -136,38 +113,15 @@ impl Page {
     }
 
     fn fill(&mut self, rings: Vec<PolygonRing>, grey: f32) {
-        self.ops.push(Op::SetFillColor {
-            col: Color::Rgb(Rgb {
-                r: grey,
-                g: grey,
-                b: grey,
-                icc_profile: None,
-            }),
-        });
+        self.ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: grey, g: grey, b: grey, icc_profile: None }) });
         self.ops.push(Op::DrawPolygon {
-            polygon: Polygon {
-                rings,
-                mode: PaintMode::Fill,
-                winding_order: WindingOrder::NonZero,
-            },
+            polygon: Polygon { rings, mode: PaintMode::Fill, winding_order: WindingOrder::NonZero },
         });
-        self.ops.push(Op::SetFillColor {
-            col: Color::Rgb(Rgb {
-                r: 0.0,
-                g: 0.0,
-                b: 0.0,
-                icc_profile: None,
-            }),
-        });
+        self.ops.push(Op::SetFillColor { col: Color::Rgb(Rgb { r: 0.0, g: 0.0, b: 0.0, icc_profile: None }) });
     }
 }
 
 fn rect_ring(x: f32, y: f32, w: f32, h: f32) -> PolygonRing {
-    let p = |x: f32, y: f32| LinePoint {
-        p: Point { x: Pt(x), y: Pt(y) },
-        bezier: false,
-    };
-    PolygonRing {
-        points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)],
-    }
+    let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
+    PolygonRing { points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)] }
 }

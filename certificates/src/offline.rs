@@ -35,36 +35,23 @@ pub fn verify_input(
     now: NaiveDate,
 ) -> Result<Report, InputError> {
     let keys = KeyRing::from_json(keys_json).map_err(InputError::Keys)?;
-    let revocations = revocations_json
-        .map(Revocations::from_json)
-        .transpose()
-        .map_err(InputError::Revocations)?;
+    let revocations = revocations_json.map(Revocations::from_json).transpose().map_err(InputError::Revocations)?;
     Ok(verify_with(input, &keys, revocations.as_ref(), now))
 }
 
 /// As `verify_input`, with the files already loaded (a server or a batch run
 /// loads them once).
-pub fn verify_with(
-    input: &[u8],
-    keys: &KeyRing,
-    revocations: Option<&Revocations>,
-    now: NaiveDate,
-) -> Report {
+pub fn verify_with(input: &[u8], keys: &KeyRing, revocations: Option<&Revocations>, now: NaiveDate) -> Report {
     let checked = revocations.is_some();
     let text = if is_pdf(input) {
         extract_token_from_pdf(input).ok_or("the PDF has no /TameioCertificate entry")
     } else {
-        std::str::from_utf8(input)
-            .map(str::to_owned)
-            .map_err(|_| "the input is neither a PDF nor text")
+        std::str::from_utf8(input).map(str::to_owned).map_err(|_| "the input is neither a PDF nor text")
     };
     let verification = match text.map(|t| Token::parse(&t)) {
         Ok(Ok(token)) => verify(&token, keys, revocations, now),
         Ok(Err(e)) => Verification::malformed(e.to_string(), now, checked),
         Err(reason) => Verification::malformed(reason.to_owned(), now, checked),
     };
-    Report {
-        verification,
-        revocations_as_of: revocations.and_then(|r| r.as_of),
-    }
+    Report { verification, revocations_as_of: revocations.and_then(|r| r.as_of) }
 }

@@ -25,9 +25,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use crate::fields::{
-    CertificateId, Country, FieldError, PropertyId, Purpose, Scope, TaxId, Validity,
-};
+use crate::fields::{CertificateId, Country, FieldError, PropertyId, Purpose, Scope, TaxId, Validity};
 use crate::text::{HolderName, TenantName, TextError};
 
 /// The only format version this crate reads and writes.
@@ -75,11 +73,7 @@ pub struct Certificate {
 impl Certificate {
     /// The printed serial: issue year and number ("2025/000123").
     pub fn serial_label(&self) -> String {
-        format!(
-            "{}/{:06}",
-            chrono::Datelike::year(&self.validity.issued_on()),
-            self.serial
-        )
+        format!("{}/{:06}", chrono::Datelike::year(&self.validity.issued_on()), self.serial)
     }
 }
 
@@ -93,15 +87,9 @@ pub enum DecodeError {
     #[error("{0} trailing bytes after the payload")]
     Trailing(usize),
     #[error("invalid {field}: {source}")]
-    Field {
-        field: &'static str,
-        source: FieldError,
-    },
+    Field { field: &'static str, source: FieldError },
     #[error("invalid {field}: {source}")]
-    Text {
-        field: &'static str,
-        source: TextError,
-    },
+    Text { field: &'static str, source: TextError },
     #[error("invalid {0}: not UTF-8")]
     Utf8(&'static str),
     #[error("unknown scope tag {0}")]
@@ -199,10 +187,8 @@ pub fn decode(payload: &[u8]) -> Result<Certificate, DecodeError> {
         }
         other => return Err(DecodeError::ScopeTag(other)),
     };
-    let holder_name =
-        HolderName::parse_exact(r.str8("holder name")?).map_err(text("holder name"))?;
-    let tenant_name =
-        TenantName::parse_exact(r.str8("tenant name")?).map_err(text("tenant name"))?;
+    let holder_name = HolderName::parse_exact(r.str8("holder name")?).map_err(text("holder name"))?;
+    let tenant_name = TenantName::parse_exact(r.str8("tenant name")?).map_err(text("tenant name"))?;
     if !r.rest.is_empty() {
         return Err(DecodeError::Trailing(r.rest.len()));
     }
@@ -221,17 +207,11 @@ pub fn decode(payload: &[u8]) -> Result<Certificate, DecodeError> {
 }
 
 fn field(name: &'static str) -> impl Fn(FieldError) -> DecodeError {
-    move |source| DecodeError::Field {
-        field: name,
-        source,
-    }
+    move |source| DecodeError::Field { field: name, source }
 }
 
 fn text(name: &'static str) -> impl Fn(TextError) -> DecodeError {
-    move |source| DecodeError::Text {
-        field: name,
-        source,
-    }
+    move |source| DecodeError::Text { field: name, source }
 }
 
 /// A cursor over untrusted bytes that never reads past the end.

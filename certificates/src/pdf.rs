@@ -78,14 +78,8 @@ impl PdfRenderer {
 
         let title = format!("Βεβαίωση μη οφειλής {}", doc.certificate.serial_label());
         let mut pdf = PdfDocument::new(&title);
-        let regular = Face {
-            id: pdf.add_font(&self.regular),
-            font: &self.regular,
-        };
-        let bold = Face {
-            id: pdf.add_font(&self.bold),
-            font: &self.bold,
-        };
+        let regular = Face { id: pdf.add_font(&self.regular), font: &self.regular };
+        let bold = Face { id: pdf.add_font(&self.bold), font: &self.bold };
         let ops = page_ops(doc, &regular, &bold);
         let info = &mut pdf.metadata.info;
         info.creation_date = pdf_date(doc.created_at);
@@ -97,17 +91,13 @@ impl PdfRenderer {
         info.subject = "Clearance certificate / Βεβαίωση μη οφειλής".to_owned();
         pdf.with_pages(vec![PdfPage::new(Mm(210.0), Mm(297.0), ops)]);
 
-        let opts = PdfSaveOptions {
-            image_optimization: None,
-            ..PdfSaveOptions::default()
-        };
+        let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
         let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
         set_info(&mut lo, doc.token, doc.created_at)?;
         append_to_page(&mut lo, qr_content(&matrix))?;
         compress_fast(&mut lo)?;
         let mut out = Vec::with_capacity(64 * 1024);
-        lo.save_to(&mut out)
-            .map_err(|e| PdfError::Write(e.to_string()))?;
+        lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
         Ok(out)
     }
 }
@@ -115,11 +105,7 @@ impl PdfRenderer {
 /// Renders with a renderer shared by the whole process.
 pub fn render_pdf(doc: &CertificateDocument<'_>) -> Result<Vec<u8>, PdfError> {
     static RENDERER: OnceLock<Option<PdfRenderer>> = OnceLock::new();
-    RENDERER
-        .get_or_init(|| PdfRenderer::new().ok())
-        .as_ref()
-        .ok_or(PdfError::Font)?
-        .render(doc)
+    RENDERER.get_or_init(|| PdfRenderer::new().ok()).as_ref().ok_or(PdfError::Font)?.render(doc)
 }
 
 /// The QR code as raw PDF operators: one rectangle per run of dark modules in
@@ -129,12 +115,7 @@ fn qr_content(matrix: &QrMatrix) -> Vec<u8> {
     use std::fmt::Write as _;
     let module = QR_WIDTH_MM * MM / matrix.width.max(1) as f32;
     let mut ops = String::with_capacity(32 * 1024);
-    let _ = writeln!(
-        ops,
-        "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm",
-        QR_X_MM * MM,
-        QR_Y_MM * MM
-    );
+    let _ = writeln!(ops, "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm", QR_X_MM * MM, QR_Y_MM * MM);
     for row in 0..matrix.width {
         let y = matrix.width - 1 - row;
         let mut col = 0;
@@ -157,11 +138,7 @@ fn qr_content(matrix: &QrMatrix) -> Vec<u8> {
 /// Adds a content stream to the single page, after printpdf's own.
 fn append_to_page(lo: &mut lopdf::Document, content: Vec<u8>) -> Result<(), PdfError> {
     let write_err = |e: lopdf::Error| PdfError::Write(e.to_string());
-    let page_id = *lo
-        .get_pages()
-        .values()
-        .next()
-        .ok_or_else(|| PdfError::Write("no page".to_owned()))?;
+    let page_id = *lo.get_pages().values().next().ok_or_else(|| PdfError::Write("no page".to_owned()))?;
     let stream_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
     let page = lo.get_dictionary_mut(page_id).map_err(write_err)?;
     let mut contents = match page.get(b"Contents") {
@@ -187,12 +164,8 @@ fn compress_fast(lo: &mut lopdf::Document) -> Result<(), PdfError> {
             continue;
         }
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder
-            .write_all(&stream.content)
-            .map_err(|e| PdfError::Write(e.to_string()))?;
-        let compressed = encoder
-            .finish()
-            .map_err(|e| PdfError::Write(e.to_string()))?;
+        encoder.write_all(&stream.content).map_err(|e| PdfError::Write(e.to_string()))?;
+        let compressed = encoder.finish().map_err(|e| PdfError::Write(e.to_string()))?;
         if compressed.len() < stream.content.len() {
             stream.dict.set("Filter", "FlateDecode");
             stream.set_content(compressed);
@@ -203,30 +176,15 @@ fn compress_fast(lo: &mut lopdf::Document) -> Result<(), PdfError> {
 
 /// printpdf cannot add a custom information entry; its lopdf document can.
 /// A literal string keeps the token readable by a plain byte scan.
-fn set_info(
-    lo: &mut lopdf::Document,
-    token: &Token,
-    created_at: DateTime<FixedOffset>,
-) -> Result<(), PdfError> {
-    let info_id = lo
-        .trailer
-        .get(b"Info")
-        .and_then(lopdf::Object::as_reference)
-        .map_err(|e| PdfError::Write(e.to_string()))?;
-    let info = lo
-        .get_dictionary_mut(info_id)
-        .map_err(|e| PdfError::Write(e.to_string()))?;
-    info.set(
-        PDF_INFO_KEY,
-        lopdf::Object::String(token.to_base32().into_bytes(), lopdf::StringFormat::Literal),
-    );
+fn set_info(lo: &mut lopdf::Document, token: &Token, created_at: DateTime<FixedOffset>) -> Result<(), PdfError> {
+    let info_id =
+        lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(|e| PdfError::Write(e.to_string()))?;
+    let info = lo.get_dictionary_mut(info_id).map_err(|e| PdfError::Write(e.to_string()))?;
+    info.set(PDF_INFO_KEY, lopdf::Object::String(token.to_base32().into_bytes(), lopdf::StringFormat::Literal));
     // Written again with the local offset, which printpdf cannot express.
     let date = pdf_date_string(created_at).into_bytes();
     for key in ["CreationDate", "ModDate"] {
-        info.set(
-            key,
-            lopdf::Object::String(date.clone(), lopdf::StringFormat::Literal),
-        );
+        info.set(key, lopdf::Object::String(date.clone(), lopdf::StringFormat::Literal));
     }
     Ok(())
 }
@@ -236,23 +194,14 @@ fn pdf_date(at: DateTime<FixedOffset>) -> printpdf::DateTime {
     let utc = at.naive_utc();
     let narrow = |v: u32| u8::try_from(v).unwrap_or(0);
     printpdf::DateTime {
-        date: printpdf::Date {
-            year: utc.year(),
-            month: narrow(utc.month()),
-            day: narrow(utc.day()),
-        },
+        date: printpdf::Date { year: utc.year(), month: narrow(utc.month()), day: narrow(utc.day()) },
         time: printpdf::Time {
             hour: narrow(utc.hour()),
             minute: narrow(utc.minute()),
             second: narrow(utc.second()),
             millisecond: 0,
         },
-        offset: printpdf::Offset {
-            hours: 0,
-            minutes: 0,
-            seconds: 0,
-            milliseconds: 0,
-        },
+        offset: printpdf::Offset { hours: 0, minutes: 0, seconds: 0, milliseconds: 0 },
     }
 }
 
@@ -260,46 +209,27 @@ fn pdf_date(at: DateTime<FixedOffset>) -> printpdf::DateTime {
 fn pdf_date_string(at: DateTime<FixedOffset>) -> String {
     let offset_min = at.offset().local_minus_utc() / 60;
     let sign = if offset_min < 0 { '-' } else { '+' };
-    format!(
-        "D:{}{sign}{:02}'{:02}'",
-        at.format("%Y%m%d%H%M%S"),
-        offset_min.abs() / 60,
-        offset_min.abs() % 60
-    )
+    format!("D:{}{sign}{:02}'{:02}'", at.format("%Y%m%d%H%M%S"), offset_min.abs() / 60, offset_min.abs() % 60)
 }
 
-fn page_ops(
-    doc: &CertificateDocument<'_>,
-    regular: &Face<'_>,
-    bold: &Face<'_>,
-) -> Vec<printpdf::Op> {
+fn page_ops(doc: &CertificateDocument<'_>, regular: &Face<'_>, bold: &Face<'_>) -> Vec<printpdf::Op> {
     let c = doc.certificate;
-    let mut page = Page {
-        ops: Vec::with_capacity(256),
-        left: 20.0 * MM,
-        width: 170.0 * MM,
-        y: 277.0 * MM,
-    };
+    let mut page = Page { ops: Vec::with_capacity(256), left: 20.0 * MM, width: 170.0 * MM, y: 277.0 * MM };
     page.paragraph(bold, 15.0, doc.municipality_el);
     page.paragraph(regular, 10.0, doc.municipality_en);
     page.rule();
     page.gap(6.0);
     page.paragraph(bold, 16.0, "ΒΕΒΑΙΩΣΗ ΜΗ ΟΦΕΙΛΗΣ (ΔΗΜΟΤΙΚΗ ΕΝΗΜΕΡΟΤΗΤΑ)");
-    page.paragraph(
-        regular,
-        11.0,
-        "Certificate of no overdue debts to the municipality",
-    );
+    page.paragraph(regular, 11.0, "Certificate of no overdue debts to the municipality");
     page.gap(8.0);
 
     let name = c.holder_name.as_str();
     let tax = c.holder_tax_id.to_string();
     let (scope_el, scope_en) = match &c.scope {
         Scope::AllDebts => ("από οποιαδήποτε αιτία".to_owned(), "of any kind".to_owned()),
-        Scope::Property(p) => (
-            format!("για το ακίνητο με κωδικό {}", p.as_str()),
-            format!("for the property {}", p.as_str()),
-        ),
+        Scope::Property(p) => {
+            (format!("για το ακίνητο με κωδικό {}", p.as_str()), format!("for the property {}", p.as_str()))
+        }
     };
     let greek = format!(
         "Βεβαιώνεται ότι ο/η {name}, με αριθμό φορολογικού μητρώου {tax}, δεν έχει ληξιπρόθεσμες οφειλές προς τον {} {scope_el}, κατά την ημερομηνία έκδοσης της παρούσας.",
@@ -321,19 +251,10 @@ fn page_ops(
     let fields = [
         ("Δικαιούχος / Holder", name.to_owned()),
         ("ΑΦΜ / Tax id", tax.clone()),
-        (
-            "Σκοπός / Purpose",
-            format!("{} / {}", c.purpose.greek(), c.purpose.english()),
-        ),
+        ("Σκοπός / Purpose", format!("{} / {}", c.purpose.greek(), c.purpose.english())),
         ("Εύρος / Scope", scope_field),
-        (
-            "Έκδοση / Issued on",
-            c.validity.issued_on().format("%d/%m/%Y").to_string(),
-        ),
-        (
-            "Ισχύει έως / Valid until",
-            c.validity.valid_until().format("%d/%m/%Y").to_string(),
-        ),
+        ("Έκδοση / Issued on", c.validity.issued_on().format("%d/%m/%Y").to_string()),
+        ("Ισχύει έως / Valid until", c.validity.valid_until().format("%d/%m/%Y").to_string()),
         ("Αριθμός / Serial number", c.serial_label()),
         ("Κωδικός / Certificate code", c.id.short_form()),
     ];

@@ -25,9 +25,7 @@ pub enum QrError {
 pub fn qr_url(host: &str, token: &Token) -> Result<String, QrError> {
     let host = host.to_ascii_uppercase();
     let host_ok = (1..=MAX_HOST_LEN).contains(&host.len())
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b".-:".contains(&b));
+        && host.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b".-:".contains(&b));
     if !host_ok {
         return Err(QrError::Host);
     }
@@ -49,24 +47,17 @@ pub struct QrMatrix {
 
 impl QrMatrix {
     pub fn is_dark(&self, x: usize, y: usize) -> bool {
-        x < self.width
-            && y < self.width
-            && self.dark.get(y * self.width + x).copied().unwrap_or(false)
+        x < self.width && y < self.width && self.dark.get(y * self.width + x).copied().unwrap_or(false)
     }
 }
 
 /// Encodes `url` at level Q in the smallest version that holds it, refusing
 /// anything above version 18.
 pub fn qr_matrix(url: &str) -> Result<QrMatrix, QrError> {
-    let (version, width, dark) =
-        crate::qr_mask::encode(url.as_bytes(), EcLevel::Q).ok_or(QrError::TooLarge)?;
+    let (version, width, dark) = crate::qr_mask::encode(url.as_bytes(), EcLevel::Q).ok_or(QrError::TooLarge)?;
     let version = match version {
         Version::Normal(v) if v <= MAX_VERSION => v,
         _ => return Err(QrError::TooLarge),
     };
-    Ok(QrMatrix {
-        version,
-        width,
-        dark,
-    })
+    Ok(QrMatrix { version, width, dark })
 }

@@ -34,11 +34,7 @@ pub(crate) fn encode(data: &[u8], ec_level: EcLevel) -> Option<(Version, usize, 
         .map(|pattern| {
             let mut canvas = base.clone();
             canvas.apply_mask(*pattern);
-            let dark: Vec<bool> = canvas
-                .into_colors()
-                .into_iter()
-                .map(|c| c == Color::Dark)
-                .collect();
+            let dark: Vec<bool> = canvas.into_colors().into_iter().map(|c| c == Color::Dark).collect();
             (penalty(&dark, width), dark)
         })
         .min_by_key(|(score, _)| *score)
@@ -113,9 +109,7 @@ mod tests {
     #[test]
     fn penalties_follow_the_rules() {
         // A run of 5 dark (3) and a run of 6 light (4).
-        let line = [
-            false, true, true, true, true, true, false, false, false, false, false, false,
-        ];
+        let line = [false, true, true, true, true, true, false, false, false, false, false, false];
         assert_eq!(line_penalty(&line), 3 + 4);
         let finder = [true, false, true, true, true, false, true];
         // With light on both sides it counts twice (before and after).

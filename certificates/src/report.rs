@@ -45,11 +45,7 @@ impl Report {
             };
             line(&mut out, "scope", &scope);
             line(&mut out, "issued on", &c.validity.issued_on().to_string());
-            line(
-                &mut out,
-                "valid until",
-                &c.validity.valid_until().to_string(),
-            );
+            line(&mut out, "valid until", &c.validity.valid_until().to_string());
             line(&mut out, "serial number", &c.serial_label());
         } else if let Some(h) = &v.claimed {
             let _ = writeln!(out, "unverified claims (not signed by a published key):");
@@ -62,10 +58,7 @@ impl Report {
                 KeyStatus::Retired => "retired",
                 KeyStatus::Compromised => "compromised",
             };
-            let until = k
-                .signing_window
-                .until
-                .map_or_else(|| "open".to_owned(), |d| d.to_string());
+            let until = k.signing_window.until.map_or_else(|| "open".to_owned(), |d| d.to_string());
             let text = format!("{status}, signs {} to {until}", k.signing_window.from);
             line(&mut out, "key status", &text);
         }

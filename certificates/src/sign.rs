@@ -10,15 +10,8 @@ use crate::token::Token;
 /// Why a certificate could not be signed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
-    #[error(
-        "certificate names tenant {cert_tenant} key {cert_key}, but the key is tenant {key_tenant} key {key_id}"
-    )]
-    WrongKey {
-        cert_tenant: Uuid,
-        cert_key: KeyId,
-        key_tenant: Uuid,
-        key_id: KeyId,
-    },
+    #[error("certificate names tenant {cert_tenant} key {cert_key}, but the key is tenant {key_tenant} key {key_id}")]
+    WrongKey { cert_tenant: Uuid, cert_key: KeyId, key_tenant: Uuid, key_id: KeyId },
     #[error("the encoded token is outside the allowed size")]
     Size,
 }
@@ -34,11 +27,7 @@ impl SigningKey {
     /// Builds the key from its 32-byte seed; the server keeps the seed secret
     /// and generates it from the operating system's random source.
     pub fn from_seed(tenant_id: Uuid, key_id: KeyId, seed: &[u8; 32]) -> Self {
-        Self {
-            tenant_id,
-            key_id,
-            inner: ed25519_dalek::SigningKey::from_bytes(seed),
-        }
+        Self { tenant_id, key_id, inner: ed25519_dalek::SigningKey::from_bytes(seed) }
     }
 
     pub fn tenant_id(&self) -> Uuid {

@@ -102,10 +102,7 @@ pub(crate) fn check_exact(text: &str, limits: Limits) -> Result<(), TextError> {
         return Err(TextError::Empty);
     }
     if !fits(text, limits) {
-        return Err(TextError::TooLong {
-            max_chars: limits.max_chars,
-            max_bytes: limits.max_bytes,
-        });
+        return Err(TextError::TooLong { max_chars: limits.max_chars, max_bytes: limits.max_bytes });
     }
     if !is_nfc(text) {
         return Err(TextError::NotCanonical);
@@ -203,13 +200,7 @@ mod tests {
         assert_eq!(HolderName::new("a\u{7}b"), Err(TextError::Control));
         assert_eq!(HolderName::new("a\u{202E}b"), Err(TextError::Control));
         assert_eq!(HolderName::new("   "), Err(TextError::Empty));
-        assert_eq!(
-            HolderName::parse_exact("a  b"),
-            Err(TextError::NotCanonical)
-        );
-        assert_eq!(
-            HolderName::parse_exact("i\u{301}"),
-            Err(TextError::NotCanonical)
-        );
+        assert_eq!(HolderName::parse_exact("a  b"), Err(TextError::NotCanonical));
+        assert_eq!(HolderName::parse_exact("i\u{301}"), Err(TextError::NotCanonical));
     }
 }

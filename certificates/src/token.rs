@@ -52,9 +52,7 @@ impl Token {
         if compact.len() > MAX_TOKEN_CHARS {
             return Err(TokenError::Length(compact.len() * 5 / 8));
         }
-        let bytes = BASE32_NOPAD
-            .decode(compact.as_bytes())
-            .map_err(|_| TokenError::Base32)?;
+        let bytes = BASE32_NOPAD.decode(compact.as_bytes()).map_err(|_| TokenError::Base32)?;
         Self::from_bytes(bytes)
     }
 
@@ -64,18 +62,13 @@ impl Token {
 
     /// The signed bytes.
     pub fn payload(&self) -> &[u8] {
-        self.bytes
-            .get(..self.bytes.len().saturating_sub(SIGNATURE_LEN))
-            .unwrap_or_default()
+        self.bytes.get(..self.bytes.len().saturating_sub(SIGNATURE_LEN)).unwrap_or_default()
     }
 
     /// The signature's 64 bytes.
     pub fn signature(&self) -> [u8; SIGNATURE_LEN] {
         let start = self.bytes.len().saturating_sub(SIGNATURE_LEN);
-        self.bytes
-            .get(start..)
-            .and_then(|s| s.try_into().ok())
-            .unwrap_or([0; SIGNATURE_LEN])
+        self.bytes.get(start..).and_then(|s| s.try_into().ok()).unwrap_or([0; SIGNATURE_LEN])
     }
 
     /// Upper-case base32, no padding.
@@ -86,10 +79,7 @@ impl Token {
 
 fn looks_like_url(text: &str) -> bool {
     let head = text.get(..8).unwrap_or_default();
-    head.eq_ignore_ascii_case("https://")
-        || text
-            .get(..7)
-            .is_some_and(|h| h.eq_ignore_ascii_case("http://"))
+    head.eq_ignore_ascii_case("https://") || text.get(..7).is_some_and(|h| h.eq_ignore_ascii_case("http://"))
 }
 
 #[cfg(test)]

@@ -98,12 +98,7 @@ impl Verification {
 
 /// Verifies a token against the published keys and, if given, a revocation
 /// list, as of the local date `now`.
-pub fn verify(
-    token: &Token,
-    keys: &KeyRing,
-    revocations: Option<&Revocations>,
-    now: NaiveDate,
-) -> Verification {
+pub fn verify(token: &Token, keys: &KeyRing, revocations: Option<&Revocations>, now: NaiveDate) -> Verification {
     let checked = revocations.is_some();
     let bytes = token.payload();
     let header = match payload::read_header(bytes) {
@@ -120,26 +115,17 @@ pub fn verify(
         now,
     };
     let Some(key) = keys.get(header.tenant_id, header.key_id) else {
-        let reason = format!(
-            "no published key {} for tenant {}",
-            header.key_id, header.tenant_id
-        );
+        let reason = format!("no published key {} for tenant {}", header.key_id, header.tenant_id);
         return out.with(Verdict::NotGenuine, reason);
     };
-    out.key = Some(KeyFacts {
-        status: key.status,
-        signing_window: key.signing_window,
-    });
+    out.key = Some(KeyFacts { status: key.status, signing_window: key.signing_window });
     if !signature_holds(key, token) {
         return out.with(Verdict::NotGenuine, "the signature does not verify");
     }
     let cert = match payload::decode(bytes) {
         Ok(c) => c,
         Err(e) => {
-            return out.with(
-                Verdict::Malformed,
-                format!("signed payload unreadable: {e}"),
-            );
+            return out.with(Verdict::Malformed, format!("signed payload unreadable: {e}"));
         }
     };
     let issued_on = cert.validity.issued_on();
@@ -147,31 +133,20 @@ pub fn verify(
     let revoked = revocations.is_some_and(|r| r.contains(&cert.id));
     out.certificate = Some(cert);
     if key.status == KeyStatus::Compromised {
-        return out.with(
-            Verdict::RevokedKeyCompromised,
-            "the signing key is marked compromised",
-        );
+        return out.with(Verdict::RevokedKeyCompromised, "the signing key is marked compromised");
     }
     if !key.signing_window.contains(issued_on) {
-        return out.with(
-            Verdict::NotGenuine,
-            format!("the key was not valid for signing on the issue date {issued_on}"),
-        );
+        return out
+            .with(Verdict::NotGenuine, format!("the key was not valid for signing on the issue date {issued_on}"));
     }
     if revoked {
-        return out.with(
-            Verdict::Revoked,
-            "the certificate is on the revocation list",
-        );
+        return out.with(Verdict::Revoked, "the certificate is on the revocation list");
     }
     if now > valid_until {
         return out.with(Verdict::Expired, format!("validity ended on {valid_until}"));
     }
     if now < issued_on {
-        return out.with(
-            Verdict::NotYetValid,
-            format!("issued on {issued_on}, after {now}"),
-        );
+        return out.with(Verdict::NotYetValid, format!("issued on {issued_on}, after {now}"));
     }
     out.verdict = Verdict::GenuineAndValid;
     out
@@ -181,7 +156,5 @@ pub fn verify(
 /// no second byte string verifies under the same key and message.
 fn signature_holds(key: &PublishedKey, token: &Token) -> bool {
     let signature = ed25519_dalek::Signature::from_bytes(&token.signature());
-    key.verifying
-        .verify_strict(token.payload(), &signature)
-        .is_ok()
+    key.verifying.verify_strict(token.payload(), &signature).is_ok()
 }

@@ -10,8 +10,7 @@ use std::process::Command;
 
 use certificates::qr::{MAX_HOST_LEN, MAX_VERSION};
 use certificates::{
-    CertificateDocument, Token, Verdict, extract_token_from_pdf, qr_matrix, qr_url, render_pdf,
-    verify, verify_input,
+    CertificateDocument, Token, Verdict, extract_token_from_pdf, qr_matrix, qr_url, render_pdf, verify, verify_input,
 };
 use chrono::{DateTime, FixedOffset};
 use common::*;
@@ -53,10 +52,7 @@ fn worst_case_url_fits_qr_version_18_at_level_q() {
     let matrix = qr_matrix(&url).unwrap();
     assert!(matrix.version <= MAX_VERSION, "version {}", matrix.version);
     assert_eq!(matrix.version, 18, "the bound is tight, as computed");
-    assert!(
-        qr_url(&format!("x{HOST}"), &token).is_err(),
-        "a longer host is refused"
-    );
+    assert!(qr_url(&format!("x{HOST}"), &token).is_err(), "a longer host is refused");
     assert!(qr_url("bad host", &token).is_err());
 }
 
@@ -76,9 +72,7 @@ fn rasterized_qr_decodes_to_a_genuine_token_and_text_is_extractable() {
         .expect("pdftoppm from poppler-utils must be installed");
     assert!(status.success());
     let png_path = prefix.with_extension("png");
-    let decoder = png::Decoder::new(std::io::BufReader::new(
-        std::fs::File::open(&png_path).unwrap(),
-    ));
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png_path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size().unwrap()];
     let info = reader.next_frame(&mut buf).unwrap();
@@ -108,10 +102,7 @@ fn rasterized_qr_decodes_to_a_genuine_token_and_text_is_extractable() {
         .expect("pdftotext from poppler-utils must be installed");
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains(&longest_greek_name()),
-        "holder's name not extractable:\n{text}"
-    );
+    assert!(text.contains(&longest_greek_name()), "holder's name not extractable:\n{text}");
     assert!(text.contains("ΒΕΒΑΙΩΣΗ ΜΗ ΟΦΕΙΛΗΣ"));
     assert!(text.contains(&worst_case().id.short_form()));
 }
@@ -121,20 +112,11 @@ fn pdf_carries_the_token_and_a_real_creation_date() {
     let (token, pdf) = worst_pdf();
     assert_eq!(extract_token_from_pdf(&pdf), Some(token.to_base32()));
     let raw = String::from_utf8_lossy(&pdf);
-    assert!(
-        raw.contains("/CreationDate(D:20250314104207+02'00')"),
-        "creation date missing"
-    );
+    assert!(raw.contains("/CreationDate(D:20250314104207+02'00')"), "creation date missing");
 
     let keys = keys_file().to_json();
     let from_pdf = verify_input(&pdf, keys.as_bytes(), None, date(2025, 4, 1)).unwrap();
-    let from_text = verify_input(
-        token.to_base32().as_bytes(),
-        keys.as_bytes(),
-        None,
-        date(2025, 4, 1),
-    )
-    .unwrap();
+    let from_text = verify_input(token.to_base32().as_bytes(), keys.as_bytes(), None, date(2025, 4, 1)).unwrap();
     assert_eq!(from_pdf, from_text);
     assert_eq!(from_pdf.verdict(), Verdict::GenuineAndValid);
     let expired = verify_input(&pdf, keys.as_bytes(), None, date(2026, 1, 1)).unwrap();
@@ -172,10 +154,7 @@ fn qr_matrices_decode_whatever_mask_is_chosen() {
         let (scale, quiet) = (4, 4);
         let side = (m.width + 2 * quiet) * scale;
         let mut img = rqrr::PreparedImage::prepare_from_greyscale(side, side, |x, y| {
-            let (mx, my) = (
-                (x / scale).wrapping_sub(quiet),
-                (y / scale).wrapping_sub(quiet),
-            );
+            let (mx, my) = ((x / scale).wrapping_sub(quiet), (y / scale).wrapping_sub(quiet));
             if m.is_dark(mx, my) { 0 } else { 255 }
         });
         let grids = img.detect_grids();

@@ -19,20 +19,14 @@ fn every_flipped_bit_of_payload_and_signature_is_refused() {
     for cert in [typical(), worst_case()] {
         let token = signed(&cert, &key_a1());
         let now = date(2025, 4, 1);
-        assert_eq!(
-            verify(&token, &keys, None, now).verdict,
-            Verdict::GenuineAndValid
-        );
+        assert_eq!(verify(&token, &keys, None, now).verdict, Verdict::GenuineAndValid);
         let bytes = token.as_bytes().to_vec();
         for i in 0..bytes.len() * 8 {
             let mut altered = bytes.clone();
             altered[i / 8] ^= 1 << (i % 8);
             let altered = Token::from_bytes(altered).unwrap();
             let verdict = verify(&altered, &keys, None, now).verdict;
-            assert!(
-                matches!(verdict, Verdict::NotGenuine | Verdict::Malformed),
-                "bit {i} flipped gave {verdict}"
-            );
+            assert!(matches!(verdict, Verdict::NotGenuine | Verdict::Malformed), "bit {i} flipped gave {verdict}");
         }
     }
 }
@@ -46,11 +40,14 @@ fn every_changed_character_of_the_text_is_refused() {
     // case of the same letter, a digit base32 lacks, padding).
     let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     for (i, original) in text.char_indices() {
-        let replacements = alphabet
-            .chars()
-            .filter(|c| *c != original)
-            .step_by(8)
-            .chain([original.to_ascii_lowercase(), '0', '1', '8', '=', '/']);
+        let replacements = alphabet.chars().filter(|c| *c != original).step_by(8).chain([
+            original.to_ascii_lowercase(),
+            '0',
+            '1',
+            '8',
+            '=',
+            '/',
+        ]);
         for replacement in replacements.filter(|c| *c != original) {
             let mut altered = text.clone();
             altered.replace_range(i..i + 1, replacement.encode_utf8(&mut [0; 4]));
@@ -58,10 +55,7 @@ fn every_changed_character_of_the_text_is_refused() {
                 Ok(token) => verify(&token, &keys, None, now).verdict,
                 Err(_) => Verdict::Malformed,
             };
-            assert!(
-                verdict != Verdict::GenuineAndValid,
-                "char {i} {original}->{replacement} still verifies"
-            );
+            assert!(verdict != Verdict::GenuineAndValid, "char {i} {original}->{replacement} still verifies");
         }
     }
 }
@@ -70,10 +64,7 @@ fn every_changed_character_of_the_text_is_refused() {
 fn truncated_and_extended_tokens_are_refused() {
     let bytes = signed(&typical(), &key_a1()).as_bytes().to_vec();
     for cut in 1..bytes.len() {
-        assert_ne!(
-            verdict_of_bytes(bytes[..cut].to_vec()),
-            Verdict::GenuineAndValid
-        );
+        assert_ne!(verdict_of_bytes(bytes[..cut].to_vec()), Verdict::GenuineAndValid);
     }
     let mut longer = bytes.clone();
     longer.push(0);

@@ -39,10 +39,7 @@ fn data_dir() -> PathBuf {
 }
 
 fn revocations() -> Revocations {
-    let revoked = Certificate {
-        id: certificates::CertificateId([0x7e; 16]),
-        ..typical()
-    };
+    let revoked = Certificate { id: certificates::CertificateId([0x7e; 16]), ..typical() };
     Revocations::new(Some(date(2025, 3, 31)), [revoked.id])
 }
 
@@ -51,77 +48,25 @@ fn cases() -> Vec<(&'static str, &'static str, String, NaiveDate, bool)> {
     let now = date(2025, 4, 1);
     let genuine = signed(&typical(), &key_a1()).to_base32();
     let worst = signed(&worst_case(), &key_a1()).to_base32();
-    let revoked = Certificate {
-        id: certificates::CertificateId([0x7e; 16]),
-        ..typical()
-    };
-    let compromised = Certificate {
-        key_id: 2,
-        validity: Validity::new(date(2024, 6, 1), date(2025, 12, 31)).unwrap(),
-        ..typical()
-    };
-    let cross_tenant = sign_payload_bytes(payload::encode(&typical()), &key_b1())
-        .unwrap()
-        .to_base32();
+    let revoked = Certificate { id: certificates::CertificateId([0x7e; 16]), ..typical() };
+    let compromised =
+        Certificate { key_id: 2, validity: Validity::new(date(2024, 6, 1), date(2025, 12, 31)).unwrap(), ..typical() };
+    let cross_tenant = sign_payload_bytes(payload::encode(&typical()), &key_b1()).unwrap().to_base32();
     let mut flipped = signed(&typical(), &key_a1()).as_bytes().to_vec();
     flipped[60] ^= 0x01;
-    let flipped = certificates::Token::from_bytes(flipped)
-        .unwrap()
-        .to_base32();
+    let flipped = certificates::Token::from_bytes(flipped).unwrap().to_base32();
     let mut garbage = payload::encode(&typical());
     let last = garbage.len() - 1;
     garbage[last] = 0xff;
     let garbage = sign_payload_bytes(garbage, &key_a1()).unwrap().to_base32();
     vec![
-        (
-            "genuine",
-            "typical certificate, checked against the revocation list",
-            genuine.clone(),
-            now,
-            true,
-        ),
-        (
-            "genuine-unchecked",
-            "the same without a revocation list",
-            genuine.clone(),
-            now,
-            false,
-        ),
-        (
-            "genuine-url",
-            "the QR's URL form",
-            format!("HTTPS://VERIFY.EXAMPLE.GR/V/{genuine}"),
-            now,
-            true,
-        ),
-        (
-            "worst-case",
-            "longest Greek name, tax id, property id and tenant name",
-            worst,
-            now,
-            true,
-        ),
-        (
-            "expired",
-            "checked the day after valid-until",
-            genuine.clone(),
-            date(2025, 6, 14),
-            true,
-        ),
-        (
-            "not-yet-valid",
-            "checked the day before the issue date",
-            genuine,
-            date(2025, 3, 13),
-            true,
-        ),
-        (
-            "revoked",
-            "certificate id on the revocation list",
-            signed(&revoked, &key_a1()).to_base32(),
-            now,
-            true,
-        ),
+        ("genuine", "typical certificate, checked against the revocation list", genuine.clone(), now, true),
+        ("genuine-unchecked", "the same without a revocation list", genuine.clone(), now, false),
+        ("genuine-url", "the QR's URL form", format!("HTTPS://VERIFY.EXAMPLE.GR/V/{genuine}"), now, true),
+        ("worst-case", "longest Greek name, tax id, property id and tenant name", worst, now, true),
+        ("expired", "checked the day after valid-until", genuine.clone(), date(2025, 6, 14), true),
+        ("not-yet-valid", "checked the day before the issue date", genuine, date(2025, 3, 13), true),
+        ("revoked", "certificate id on the revocation list", signed(&revoked, &key_a1()).to_base32(), now, true),
         (
             "key-compromised",
             "signed by tenant A key 2, marked compromised",
@@ -129,34 +74,10 @@ fn cases() -> Vec<(&'static str, &'static str, String, NaiveDate, bool)> {
             now,
             true,
         ),
-        (
-            "cross-tenant",
-            "names tenant A key 1, signed by tenant B's key",
-            cross_tenant,
-            now,
-            true,
-        ),
-        (
-            "bit-flip",
-            "genuine token with one payload bit flipped",
-            flipped,
-            now,
-            true,
-        ),
-        (
-            "signed-garbage",
-            "validly signed bytes that are not a payload",
-            garbage,
-            now,
-            true,
-        ),
-        (
-            "bad-base32",
-            "lower-case text",
-            "abcdefgh".to_owned(),
-            now,
-            true,
-        ),
+        ("cross-tenant", "names tenant A key 1, signed by tenant B's key", cross_tenant, now, true),
+        ("bit-flip", "genuine token with one payload bit flipped", flipped, now, true),
+        ("signed-garbage", "validly signed bytes that are not a payload", garbage, now, true),
+        ("bad-base32", "lower-case text", "abcdefgh".to_owned(), now, true),
     ]
 }
 
@@ -211,16 +132,9 @@ fn published_vectors_match_the_code() {
     for (name, content) in &files {
         let on_disk = std::fs::read_to_string(dir.join(name))
             .unwrap_or_else(|_| panic!("{name} missing; run with TAMEIO_BLESS=1"));
-        assert_eq!(
-            &on_disk, content,
-            "{name} differs; run with TAMEIO_BLESS=1 and review"
-        );
+        assert_eq!(&on_disk, content, "{name} differs; run with TAMEIO_BLESS=1 and review");
     }
-    let names: Vec<_> = vectors
-        .vectors
-        .iter()
-        .map(|v| (v.name.as_str(), v.verdict.as_str()))
-        .collect();
+    let names: Vec<_> = vectors.vectors.iter().map(|v| (v.name.as_str(), v.verdict.as_str())).collect();
     for expected in [
         ("genuine", "genuine and valid"),
         ("expired", "expired"),

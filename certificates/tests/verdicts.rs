@@ -5,9 +5,7 @@ mod common;
 
 use certificates::payload;
 use certificates::sign::sign_payload_bytes;
-use certificates::{
-    Certificate, KeyStatus, KeysFile, Revocations, SigningKey, Verdict, sign, verify, verify_input,
-};
+use certificates::{Certificate, KeyStatus, KeysFile, Revocations, SigningKey, Verdict, sign, verify, verify_input};
 use common::*;
 
 fn verdict(cert: &Certificate, key: &SigningKey) -> Verdict {
@@ -27,14 +25,8 @@ fn genuine_and_valid_through_the_whole_validity() {
 #[test]
 fn expiry_and_not_yet_valid_follow_now() {
     let token = signed(&typical(), &key_a1());
-    assert_eq!(
-        verify(&token, &keyring(), None, date(2025, 6, 14)).verdict,
-        Verdict::Expired
-    );
-    assert_eq!(
-        verify(&token, &keyring(), None, date(2025, 3, 13)).verdict,
-        Verdict::NotYetValid
-    );
+    assert_eq!(verify(&token, &keyring(), None, date(2025, 6, 14)).verdict, Verdict::Expired);
+    assert_eq!(verify(&token, &keyring(), None, date(2025, 3, 13)).verdict, Verdict::NotYetValid);
 }
 
 #[test]
@@ -44,20 +36,14 @@ fn tenant_a_claim_signed_with_tenant_b_key_is_not_genuine() {
     let forged = sign_payload_bytes(payload::encode(&cert), &key_b1()).unwrap();
     let v = verify(&forged, &keyring(), None, date(2025, 4, 1));
     assert_eq!(v.verdict, Verdict::NotGenuine);
-    assert!(
-        v.certificate.is_none(),
-        "unverified fields are never reported as signed"
-    );
+    assert!(v.certificate.is_none(), "unverified fields are never reported as signed");
     // And sign() itself refuses to sign for another tenant.
     assert!(sign(&cert, &key_b1()).is_err());
 }
 
 #[test]
 fn unknown_key_is_not_genuine() {
-    let cert = Certificate {
-        key_id: 9,
-        ..typical()
-    };
+    let cert = Certificate { key_id: 9, ..typical() };
     let key = SigningKey::from_seed(TENANT_A, 9, &[0x99; 32]);
     assert_eq!(verdict(&cert, &key), Verdict::NotGenuine);
 }
@@ -72,10 +58,7 @@ fn any_token_of_a_compromised_key_is_revoked() {
     };
     assert_eq!(verdict(&cert, &key_a2()), Verdict::RevokedKeyCompromised);
     // Outside its window as well.
-    let late = Certificate {
-        key_id: 2,
-        ..typical()
-    };
+    let late = Certificate { key_id: 2, ..typical() };
     assert_eq!(verdict(&late, &key_a2()), Verdict::RevokedKeyCompromised);
 }
 
@@ -85,12 +68,7 @@ fn issue_date_outside_the_signing_window_is_not_genuine() {
         validity: certificates::Validity::new(date(2024, 12, 31), date(2025, 12, 31)).unwrap(),
         ..typical()
     };
-    let v = verify(
-        &signed(&cert, &key_a1()),
-        &keyring(),
-        None,
-        date(2025, 4, 1),
-    );
+    let v = verify(&signed(&cert, &key_a1()), &keyring(), None, date(2025, 4, 1));
     assert_eq!(v.verdict, Verdict::NotGenuine);
 }
 
@@ -101,10 +79,7 @@ fn retired_key_still_verifies_what_it_signed_in_its_window() {
     file.keys[0].signing_window.until = Some(date(2025, 3, 31));
     let keys = certificates::KeyRing::from_file(file).unwrap();
     let token = signed(&typical(), &key_a1());
-    assert_eq!(
-        verify(&token, &keys, None, date(2025, 4, 1)).verdict,
-        Verdict::GenuineAndValid
-    );
+    assert_eq!(verify(&token, &keys, None, date(2025, 4, 1)).verdict, Verdict::GenuineAndValid);
 }
 
 #[test]
@@ -127,13 +102,8 @@ fn revocation_list_revokes_and_its_absence_is_said() {
     let v = verify(&token, &keyring(), Some(&other), date(2025, 4, 1));
     assert_eq!(v.verdict, Verdict::GenuineAndValid);
 
-    let unchecked = verify_input(
-        token.to_base32().as_bytes(),
-        keys_file().to_json().as_bytes(),
-        None,
-        date(2025, 4, 1),
-    )
-    .unwrap();
+    let unchecked =
+        verify_input(token.to_base32().as_bytes(), keys_file().to_json().as_bytes(), None, date(2025, 4, 1)).unwrap();
     assert_eq!(unchecked.verdict(), Verdict::GenuineAndValid);
     assert_eq!(unchecked.exit_code(), 0);
     assert!(unchecked.render().contains("revocation not checked"));
@@ -155,8 +125,8 @@ fn non_canonical_signature_is_not_genuine() {
     // Adding the group order L to S gives a signature that lax verifiers accept;
     // verify_strict must not.
     const L: [u8; 32] = [
-        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
-        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
     ];
     let token = signed(&typical(), &key_a1());
     let mut bytes = token.as_bytes().to_vec();
@@ -168,42 +138,26 @@ fn non_canonical_signature_is_not_genuine() {
         carry = sum >> 8;
     }
     let altered = certificates::Token::from_bytes(bytes).unwrap();
-    assert_eq!(
-        verify(&altered, &keyring(), None, date(2025, 4, 1)).verdict,
-        Verdict::NotGenuine
-    );
+    assert_eq!(verify(&altered, &keyring(), None, date(2025, 4, 1)).verdict, Verdict::NotGenuine);
 }
 
 #[test]
 fn garbage_inputs_are_malformed_never_a_panic() {
     let keys = keys_file().to_json();
-    for input in [
-        &b""[..],
-        b"%PDF-1.7 junk",
-        b"\xff\xfe",
-        b"HTTPS://X/V/",
-        b"AAAA",
-        b"not a token",
-    ] {
+    for input in [&b""[..], b"%PDF-1.7 junk", b"\xff\xfe", b"HTTPS://X/V/", b"AAAA", b"not a token"] {
         let report = verify_input(input, keys.as_bytes(), None, date(2025, 4, 1)).unwrap();
         assert_eq!(report.verdict(), Verdict::Malformed);
         assert_ne!(report.exit_code(), 0);
     }
     assert!(verify_input(b"AAAA", b"{}", None, date(2025, 4, 1)).is_err());
-    let bad_format = KeysFile {
-        format: "other".into(),
-        keys: vec![],
-    }
-    .to_json();
+    let bad_format = KeysFile { format: "other".into(), keys: vec![] }.to_json();
     assert!(verify_input(b"AAAA", bad_format.as_bytes(), None, date(2025, 4, 1)).is_err());
 }
 
 #[test]
 fn pdf_bytes_and_bare_token_give_the_same_report() {
     let text = signed(&typical(), &key_a1()).to_base32();
-    let fake_pdf = format!(
-        "%PDF-1.7\n1 0 obj\n<< /Producer (x) /TameioCertificate ({text}) >>\nendobj\n%%EOF"
-    );
+    let fake_pdf = format!("%PDF-1.7\n1 0 obj\n<< /Producer (x) /TameioCertificate ({text}) >>\nendobj\n%%EOF");
     let keys = keys_file().to_json();
     let a = verify_input(fake_pdf.as_bytes(), keys.as_bytes(), None, date(2025, 4, 1)).unwrap();
     let b = verify_input(text.as_bytes(), keys.as_bytes(), None, date(2025, 4, 1)).unwrap();

@@ -2,9 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use certificates::{
-    Certificate, CertificateId, Country, HolderName, KeyEntry, KeyRing, KeyStatus, KeysFile,
-    PropertyId, Purpose, Scope, SigningKey, SigningWindow, TaxId, TenantName, Token, Validity,
-    sign,
+    Certificate, CertificateId, Country, HolderName, KeyEntry, KeyRing, KeyStatus, KeysFile, PropertyId, Purpose,
+    Scope, SigningKey, SigningWindow, TaxId, TenantName, Token, Validity, sign,
 };
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -31,12 +30,7 @@ pub fn key_b1() -> SigningKey {
     SigningKey::from_seed(TENANT_B, 1, &SEED_B1)
 }
 
-pub fn entry(
-    key: &SigningKey,
-    status: KeyStatus,
-    from: NaiveDate,
-    until: Option<NaiveDate>,
-) -> KeyEntry {
+pub fn entry(key: &SigningKey, status: KeyStatus, from: NaiveDate, until: Option<NaiveDate>) -> KeyEntry {
     KeyEntry {
         tenant: key.tenant_id(),
         key_id: key.key_id(),
@@ -50,12 +44,7 @@ pub fn entry(
 pub fn keys_file() -> KeysFile {
     KeysFile::new(vec![
         entry(&key_a1(), KeyStatus::Active, date(2025, 1, 1), None),
-        entry(
-            &key_a2(),
-            KeyStatus::Compromised,
-            date(2024, 1, 1),
-            Some(date(2024, 12, 31)),
-        ),
+        entry(&key_a2(), KeyStatus::Compromised, date(2024, 1, 1), Some(date(2024, 12, 31))),
         entry(&key_b1(), KeyStatus::Active, date(2025, 1, 1), None),
     ])
 }
