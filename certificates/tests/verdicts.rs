@@ -164,3 +164,36 @@ fn pdf_bytes_and_bare_token_give_the_same_report() {
     assert_eq!(a, b);
     assert_eq!(a.verdict(), Verdict::GenuineAndValid);
 }
+
+#[test]
+fn random_bytes_and_mutated_tokens_never_panic_or_verify() {
+    // A small xorshift keeps the inputs the same on every run.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let keys = keyring();
+    let genuine = signed(&worst_case(), &key_a1()).to_base32().into_bytes();
+    for round in 0..2_000 {
+        let input: Vec<u8> = if round % 2 == 0 {
+            let len = (next() % 700) as usize;
+            (0..len).map(|_| next() as u8).collect()
+        } else {
+            let mut text = genuine.clone();
+            for _ in 0..1 + next() % 4 {
+                let at = (next() as usize) % text.len();
+                text[at] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[(next() % 32) as usize];
+            }
+            if text == genuine {
+                continue;
+            }
+            text
+        };
+        let report = certificates::verify_with(&input, &keys, None, date(2025, 4, 1));
+        assert_ne!(report.verdict(), Verdict::GenuineAndValid, "round {round}");
+        let _ = report.render();
+    }
+}
