@@ -12,9 +12,7 @@ fn rf_generation(c: &mut Criterion) {
         return;
     };
     let mut rng = StdRng::seed_from_u64(42);
-    c.bench_function("rf_generate", |b| {
-        b.iter(|| RfReference::generate(black_box(&prefix), &mut rng))
-    });
+    c.bench_function("rf_generate", |b| b.iter(|| RfReference::generate(black_box(&prefix), &mut rng)));
 }
 
 fn rf_validation(c: &mut Criterion) {
@@ -24,9 +22,7 @@ fn rf_validation(c: &mut Criterion) {
     };
     // The print form, as a citizen types it from a notice.
     let printed = RfReference::generate(&prefix, &mut rng).to_string();
-    c.bench_function("rf_parse_print_form", |b| {
-        b.iter(|| RfReference::parse(black_box(&printed)))
-    });
+    c.bench_function("rf_parse_print_form", |b| b.iter(|| RfReference::parse(black_box(&printed))));
 }
 
 fn audit_hash(c: &mut Criterion) {
@@ -40,9 +36,7 @@ fn audit_hash(c: &mut Criterion) {
         subject: "payment:0b7c4c1e-9d6f-4d3a-8a57-2f3f1c1f4e2a".into(),
         details: serde_json::json!({"amount": "123.45", "debts": ["RF18539007547034"], "payer": "Παπαδόπουλος Γ."}),
     };
-    c.bench_function("audit_hash", |b| {
-        b.iter(|| black_box(&record).hash(&GENESIS_HASH))
-    });
+    c.bench_function("audit_hash", |b| b.iter(|| black_box(&record).hash(&GENESIS_HASH)));
 }
 
 criterion_group!(benches, rf_generation, rf_validation, audit_hash);

@@ -15,13 +15,17 @@ pub struct Settings {
     /// Mark cookies `Secure`. On by default; browsers accept secure cookies on
     /// `http://localhost` and `http://127.0.0.1` too.
     pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Public lookups per client address per minute.
+    pub lookups_per_ip: u32,
+    /// Public lookups per tenant per minute, all clients together.
+    pub lookups_per_tenant: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            secure_cookies: true,
-        }
+        Settings { secure_cookies: true, trusted_proxies: vec![], lookups_per_ip: 30, lookups_per_tenant: 600 }
     }
 }
 
@@ -31,6 +35,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    pub limiter: Arc<crate::http::rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -40,6 +45,7 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            limiter: Arc::default(),
         }
     }
 }
@@ -51,12 +57,9 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = crate::http::router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Resolves on SIGINT or SIGTERM.

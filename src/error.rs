@@ -32,10 +32,7 @@ pub enum AppError {
     Forbidden(String),
     /// A file was refused whole; every problem found is listed (up to a cap).
     #[error("the file was refused: {total} problems, nothing was written")]
-    InvalidFile {
-        problems: Vec<crate::imports::debt_roll::Problem>,
-        total: usize,
-    },
+    InvalidFile { problems: Vec<crate::imports::debt_roll::Problem>, total: usize },
     #[error("too many requests; try again in a minute")]
     TooManyRequests,
     #[error(transparent)]
@@ -60,10 +57,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
-        FieldError {
-            field: field.into(),
-            reason: reason.to_string(),
-        }
+        FieldError { field: field.into(), reason: reason.to_string() }
     }
 }
 
@@ -71,10 +65,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict => AppError::Conflict {
-                kind: "conflict",
-                detail: "a resource with the same key already exists".into(),
-            },
+            StoreError::Conflict => {
+                AppError::Conflict { kind: "conflict", detail: "a resource with the same key already exists".into() }
+            }
             other => AppError::Internal(InternalError::Store(other)),
         }
     }
@@ -168,12 +161,7 @@ impl IntoResponse for AppError {
             tracing::error!(error = %cause, "internal error");
         }
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        (
-            self.status(),
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
+        (self.status(), [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
 }
 

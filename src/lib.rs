@@ -1,8 +1,10 @@
 //! Tameio: payments and clearance certificates for municipalities.
 
 pub mod app;
+pub mod bills;
 pub mod cli;
 pub mod clock;
+pub mod debts;
 pub mod domain;
 pub mod error;
 pub mod http;

@@ -23,8 +23,7 @@ struct Histogram {
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, elapsed: std::time::Duration) {
         if let Ok(mut m) = self.requests.lock() {
-            *m.entry((method.to_string(), route.to_string(), status))
-                .or_default() += 1;
+            *m.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
         }
         if let Ok(mut d) = self.durations.lock() {
             let h = d.entry(route.to_string()).or_default();
@@ -35,18 +34,14 @@ impl Metrics {
                 }
             }
             h.count += 1;
-            h.sum_us = h
-                .sum_us
-                .saturating_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
+            h.sum_us = h.sum_us.saturating_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
         }
     }
 
     /// The exposition text, with gauges the caller adds (pool sizes).
     pub fn render(&self, gauges: &[(&str, &str, i64)]) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP tameio_http_requests_total HTTP requests by method, route and status.\n",
-        );
+        out.push_str("# HELP tameio_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE tameio_http_requests_total counter\n");
         if let Ok(m) = self.requests.lock() {
             for ((method, route, status), n) in m.iter() {
@@ -56,9 +51,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str(
-            "# HELP tameio_http_request_duration_seconds HTTP request durations by route.\n",
-        );
+        out.push_str("# HELP tameio_http_request_duration_seconds HTTP request durations by route.\n");
         out.push_str("# TYPE tameio_http_request_duration_seconds histogram\n");
         if let Ok(d) = self.durations.lock() {
             for (route, h) in d.iter() {
@@ -81,11 +74,7 @@ impl Metrics {
                     h.sum_us / 1_000_000,
                     h.sum_us % 1_000_000
                 );
-                let _ = writeln!(
-                    out,
-                    "tameio_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-                    h.count
-                );
+                let _ = writeln!(out, "tameio_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
             }
         }
         for (name, help, v) in gauges {

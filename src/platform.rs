@@ -11,12 +11,7 @@ use crate::domain::tenant::RevenueCode;
 use crate::store::tenants::NewTenant;
 use crate::store::{Db, StoreResult, audit, keys, tenants};
 
-pub async fn create_tenant(
-    db: &Db,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    t: &NewTenant,
-) -> StoreResult<Uuid> {
+pub async fn create_tenant(db: &Db, now: DateTime<Utc>, actor: &Actor, t: &NewTenant) -> StoreResult<Uuid> {
     let mut tx = db.begin_write().await?;
     let id = tenants::create(&mut tx, t, now).await?;
     let details = json!({
@@ -28,16 +23,7 @@ pub async fn create_tenant(
         "mode": t.mode.as_str(),
         "iban": t.iban.as_str(),
     });
-    audit::append(
-        &mut tx,
-        id,
-        now,
-        actor,
-        "tenant.created",
-        &format!("tenant:{id}"),
-        details,
-    )
-    .await?;
+    audit::append(&mut tx, id, now, actor, "tenant.created", &format!("tenant:{id}"), details).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -58,39 +44,16 @@ pub async fn create_api_key(
     let key = secret::new_tenant_key(tenant);
     let mut tx = db.begin_write().await?;
     let id = keys::create_api_key(&mut tx, tenant, name, &secret::sha256_hex(&key), now).await?;
-    audit::append(
-        &mut tx,
-        tenant,
-        now,
-        actor,
-        "api_key.created",
-        &format!("api_key:{id}"),
-        json!({ "name": name }),
-    )
-    .await?;
+    audit::append(&mut tx, tenant, now, actor, "api_key.created", &format!("api_key:{id}"), json!({ "name": name }))
+        .await?;
     tx.commit().await?;
     Ok(IssuedKey { id, key })
 }
 
-pub async fn revoke_api_key(
-    db: &Db,
-    now: DateTime<Utc>,
-    actor: &Actor,
-    tenant: Uuid,
-    id: Uuid,
-) -> StoreResult<()> {
+pub async fn revoke_api_key(db: &Db, now: DateTime<Utc>, actor: &Actor, tenant: Uuid, id: Uuid) -> StoreResult<()> {
     let mut tx = db.begin_write().await?;
     if keys::revoke_api_key(&mut tx, tenant, id, now).await? {
-        audit::append(
-            &mut tx,
-            tenant,
-            now,
-            actor,
-            "api_key.revoked",
-            &format!("api_key:{id}"),
-            json!({}),
-        )
-        .await?;
+        audit::append(&mut tx, tenant, now, actor, "api_key.revoked", &format!("api_key:{id}"), json!({})).await?;
     }
     tx.commit().await
 }
@@ -105,24 +68,12 @@ pub async fn set_revenue_code(
     let mut tx = db.begin_write().await?;
     tenants::set_revenue_code(&mut tx, tenant, rc).await?;
     let details = serde_json::to_value(rc).unwrap_or_default();
-    audit::append(
-        &mut tx,
-        tenant,
-        now,
-        actor,
-        "revenue_code.set",
-        &format!("revenue_code:{}", rc.debt_kind),
-        details,
-    )
-    .await?;
+    audit::append(&mut tx, tenant, now, actor, "revenue_code.set", &format!("revenue_code:{}", rc.debt_kind), details)
+        .await?;
     tx.commit().await
 }
 
-pub async fn create_operator_key(
-    db: &Db,
-    now: DateTime<Utc>,
-    name: &str,
-) -> StoreResult<IssuedKey> {
+pub async fn create_operator_key(db: &Db, now: DateTime<Utc>, name: &str) -> StoreResult<IssuedKey> {
     let key = secret::new_operator_key();
     let id = keys::create_operator_key(db, name, &secret::sha256_hex(&key), now).await?;
     tracing::info!(operator_key = %id, name, "operator key created");
@@ -165,40 +116,26 @@ impl TenantSpec {
         };
         let text = |s: &str, max: usize| -> Result<(), String> {
             let n = s.trim().chars().count();
-            if n == 0 || n > max {
-                Err(format!("must have 1 to {max} characters"))
-            } else {
-                Ok(())
-            }
+            if n == 0 || n > max { Err(format!("must have 1 to {max} characters")) } else { Ok(()) }
         };
         let slug = Slug::parse(&self.slug);
         let iban = Iban::parse_tenant_collection(&self.iban).map_err(|e| e.to_string());
-        let bic = self
-            .bic
-            .as_deref()
-            .map(Bic::parse)
-            .transpose()
-            .map_err(|e| e.to_string());
+        let bic = self.bic.as_deref().map(Bic::parse).transpose().map_err(|e| e.to_string());
         let rf_prefix = RfPrefix::parse(&self.rf_prefix).map_err(|e| e.to_string());
         let tz = parse_time_zone(self.time_zone.as_deref().unwrap_or("Europe/Athens"));
-        let mode = TenantMode::parse(self.mode.as_deref().unwrap_or("test"))
-            .ok_or_else(|| "must be test or live".to_string());
+        let mode =
+            TenantMode::parse(self.mode.as_deref().unwrap_or("test")).ok_or_else(|| "must be test or live".to_string());
         field("slug", slug.as_ref().map(|_| ()).map_err(Clone::clone));
         field("name_el", text(&self.name_el, 200));
         field("name_en", text(&self.name_en, 200));
         field("creditor_name", text(&self.creditor_name, 70));
         field("iban", iban.as_ref().map(|_| ()).map_err(Clone::clone));
         field("bic", bic.as_ref().map(|_| ()).map_err(Clone::clone));
-        field(
-            "rf_prefix",
-            rf_prefix.as_ref().map(|_| ()).map_err(Clone::clone),
-        );
+        field("rf_prefix", rf_prefix.as_ref().map(|_| ()).map_err(Clone::clone));
         field("time_zone", tz.as_ref().map(|_| ()).map_err(Clone::clone));
         field("mode", mode.as_ref().map(|_| ()).map_err(Clone::clone));
         match (slug, iban, bic, rf_prefix, tz, mode) {
-            (Ok(slug), Ok(iban), Ok(bic), Ok(rf_prefix), Ok(time_zone), Ok(mode))
-                if errors.is_empty() =>
-            {
+            (Ok(slug), Ok(iban), Ok(bic), Ok(rf_prefix), Ok(time_zone), Ok(mode)) if errors.is_empty() => {
                 Ok(NewTenant {
                     slug,
                     name_el: nfc(&self.name_el),

@@ -8,8 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 fn tameio() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tameio"));
-    c.env_remove("TAMEIO_DATABASE_URL")
-        .env_remove("TAMEIO_ADDR");
+    c.env_remove("TAMEIO_DATABASE_URL").env_remove("TAMEIO_ADDR");
     c
 }
 
@@ -36,10 +35,7 @@ fn start_demo(data: &std::path::Path) -> (Demo, String, String) {
     let mut lines = BufReader::new(demo.0.stdout.take().expect("stdout")).lines();
     let mut base = String::new();
     loop {
-        let line = lines
-            .next()
-            .expect("demo printed its banner")
-            .expect("line");
+        let line = lines.next().expect("demo printed its banner").expect("line");
         if let Some(rest) = line.split(" at ").nth(1).filter(|_| base.is_empty()) {
             base = rest.trim().to_string();
         }
@@ -50,10 +46,7 @@ fn start_demo(data: &std::path::Path) -> (Demo, String, String) {
 }
 
 fn get(url: &str, key: Option<&str>) -> (u16, String) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         let mut req = reqwest::Client::new().get(url);
         if let Some(k) = key {
@@ -71,10 +64,7 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
     assert_eq!(get(&format!("{base}/healthz"), None), (200, "ok".into()));
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key1));
     assert_eq!(status, 200);
-    assert!(
-        body.contains("\"slug\":\"demo\"") && body.contains("\"mode\":\"test\""),
-        "{body}"
-    );
+    assert!(body.contains("\"slug\":\"demo\"") && body.contains("\"mode\":\"test\""), "{body}");
     drop(first);
 
     let (second, base, key2) = start_demo(&data);
@@ -82,30 +72,16 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key2));
     assert_eq!(status, 200, "{body}");
     let (_, keys) = get(&format!("{base}/api/v1/api-keys"), Some(&key2));
-    assert_eq!(
-        keys.matches("\"name\":\"demo\"").count(),
-        2,
-        "same tenant, two keys: {keys}"
-    );
+    assert_eq!(keys.matches("\"name\":\"demo\"").count(), 2, "same tenant, two keys: {keys}");
     drop(second);
     let _ = std::fs::remove_dir_all(&data);
 }
 
 #[test]
 fn unsupported_database_url_is_a_clear_startup_error() {
-    let out = tameio()
-        .args([
-            "migrate",
-            "--database-url",
-            "mysql://root:hunter2@localhost/x",
-        ])
-        .output()
-        .unwrap();
+    let out = tameio().args(["migrate", "--database-url", "mysql://root:hunter2@localhost/x"]).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unsupported database URL scheme"), "{err}");
-    assert!(
-        !err.contains("hunter2"),
-        "the password must not be printed: {err}"
-    );
+    assert!(!err.contains("hunter2"), "the password must not be printed: {err}");
 }

@@ -37,11 +37,7 @@ fn names(dir: &str) -> Vec<String> {
 fn migration_trees_are_paired() {
     let sqlite = names("migrations/sqlite");
     assert!(!sqlite.is_empty());
-    assert_eq!(
-        sqlite,
-        names("migrations/postgres"),
-        "every migration exists for both databases, under the same name"
-    );
+    assert_eq!(sqlite, names("migrations/postgres"), "every migration exists for both databases, under the same name");
 }
 
 #[test]
@@ -58,11 +54,7 @@ fn domain_knows_nothing_of_sql_or_http() {
 fn api_routes_are_registered_only_through_openapi() {
     for f in rust_files(&root().join("src/http/api")) {
         let text = fs::read_to_string(&f).unwrap();
-        assert!(
-            !text.contains(".route("),
-            "{}: register API routes with utoipa_axum's routes!",
-            f.display()
-        );
+        assert!(!text.contains(".route("), "{}: register API routes with utoipa_axum's routes!", f.display());
     }
 }
 
@@ -73,16 +65,8 @@ fn no_clock_reads_outside_the_clock() {
             continue;
         }
         let text = fs::read_to_string(&f).unwrap();
-        assert!(
-            !text.contains("Utc::now()"),
-            "{}: business time comes from the Clock",
-            f.display()
-        );
-        assert!(
-            !text.contains("now()\""),
-            "{}: take times from Rust, not SQL now()",
-            f.display()
-        );
+        assert!(!text.contains("Utc::now()"), "{}: business time comes from the Clock", f.display());
+        assert!(!text.contains("now()\""), "{}: take times from Rust, not SQL now()", f.display());
     }
 }
 
@@ -90,10 +74,6 @@ fn no_clock_reads_outside_the_clock() {
 fn every_module_says_what_it_is_for() {
     for f in rust_files(&root().join("src")) {
         let text = fs::read_to_string(&f).unwrap();
-        assert!(
-            text.starts_with("//!"),
-            "{} must open with a //! line",
-            f.display()
-        );
+        assert!(text.starts_with("//!"), "{} must open with a //! line", f.display());
     }
 }

@@ -23,11 +23,9 @@ pub async fn run(cmd: AuditCmd) -> Result<ExitCode, CliError> {
     let AuditCmd::Verify { tenant, db } = cmd;
     let db = db.open().await?;
     let all = match &tenant {
-        Some(slug) => vec![
-            tenants::by_slug(&db, slug)
-                .await?
-                .ok_or_else(|| CliError::Usage(format!("no tenant {slug:?}")))?,
-        ],
+        Some(slug) => {
+            vec![tenants::by_slug(&db, slug).await?.ok_or_else(|| CliError::Usage(format!("no tenant {slug:?}")))?]
+        }
         None => tenants::list_all(&db).await?,
     };
     let mut bad = 0usize;
@@ -44,9 +42,5 @@ pub async fn run(cmd: AuditCmd) -> Result<ExitCode, CliError> {
             }
         }
     }
-    Ok(if bad == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }

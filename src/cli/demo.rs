@@ -36,17 +36,12 @@ pub async fn ensure_demo(db: &Db, clock: &dyn Clock) -> Result<uuid::Uuid, CliEr
     if let Some(t) = tenants::by_slug(db, DEMO_SLUG).await? {
         return Ok(t.id);
     }
-    let spec = demo_spec()
-        .validate()
-        .map_err(|e| CliError::Usage(format!("demo tenant: {e:?}")))?;
+    let spec = demo_spec().validate().map_err(|e| CliError::Usage(format!("demo tenant: {e:?}")))?;
     Ok(platform::create_tenant(db, clock.now(), &Actor::Cli, &spec).await?)
 }
 
 pub async fn run(addr: SocketAddr, db_args: DbArgs) -> Result<ExitCode, CliError> {
-    let db_args = DbArgs {
-        data: db_args.data.or_else(|| Some("tameio-data".into())),
-        ..db_args
-    };
+    let db_args = DbArgs { data: db_args.data.or_else(|| Some("tameio-data".into())), ..db_args };
     let db = db_args.open().await?;
     let clock = Arc::new(SystemClock);
     let tenant = ensure_demo(&db, clock.as_ref()).await?;

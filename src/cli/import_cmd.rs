@@ -36,12 +36,11 @@ pub struct ImportDebts {
 }
 
 pub async fn run(a: ImportDebts) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(&a.file)
-        .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let bytes =
+        std::fs::read(&a.file).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", a.file.display())))?;
     let db = a.db.open().await?;
-    let tenant = tenants::by_slug(&db, &a.tenant)
-        .await?
-        .ok_or_else(|| CliError::Usage(format!("no tenant {:?}", a.tenant)))?;
+    let tenant =
+        tenants::by_slug(&db, &a.tenant).await?.ok_or_else(|| CliError::Usage(format!("no tenant {:?}", a.tenant)))?;
     let opts = ParseOptions {
         decimal_comma: a.decimal_comma,
         date_format: match a.date_format {
@@ -49,21 +48,8 @@ pub async fn run(a: ImportDebts) -> Result<ExitCode, CliError> {
             DateArg::Dmy => DateFormat::Dmy,
         },
     };
-    let name = a
-        .file
-        .file_name()
-        .map_or_else(|| "roll.csv".into(), |n| n.to_string_lossy().into_owned());
-    match debt_roll_store::import(
-        &db,
-        &tenant,
-        SystemClock.now(),
-        &Actor::Cli,
-        &name,
-        &bytes,
-        opts,
-    )
-    .await?
-    {
+    let name = a.file.file_name().map_or_else(|| "roll.csv".into(), |n| n.to_string_lossy().into_owned());
+    match debt_roll_store::import(&db, &tenant, SystemClock.now(), &Actor::Cli, &name, &bytes, opts).await? {
         ImportOutcome::Imported(s) => {
             println!(
                 "imported {}: {} rows, {} new debts, {} unchanged, {} new parties",

@@ -16,11 +16,7 @@ use crate::clock::SystemClock;
 use crate::store::{DEFAULT_DATABASE_URL, Db};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "tameio",
-    version,
-    about = "Payments and clearance certificates for municipalities"
-)]
+#[command(name = "tameio", version, about = "Payments and clearance certificates for municipalities")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -30,12 +26,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
     /// `sqlite://PATH` or `postgres://...`.
-    #[arg(
-        long,
-        env = "TAMEIO_DATABASE_URL",
-        conflicts_with = "data",
-        global = true
-    )]
+    #[arg(long, env = "TAMEIO_DATABASE_URL", conflicts_with = "data", global = true)]
     pub database_url: Option<String>,
     /// A folder holding the SQLite database (`DIR/tameio.db`).
     #[arg(long, global = true)]
@@ -70,6 +61,9 @@ pub enum Command {
         /// Send cookies without `Secure` (only behind plain HTTP on a private network).
         #[arg(long, env = "TAMEIO_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        /// A proxy whose X-Forwarded-For header is believed (repeatable).
+        #[arg(long = "trusted-proxy", env = "TAMEIO_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Serve the demo municipality (test mode, sandbox payments) on SQLite.
     Demo {
@@ -120,10 +114,7 @@ pub enum CliError {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::telemetry::init();
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -141,19 +132,13 @@ pub fn main() -> ExitCode {
 
 async fn run(cmd: Command) -> Result<ExitCode, CliError> {
     match cmd {
-        Command::Serve {
-            addr,
-            db,
-            insecure_cookies,
-        } => {
+        Command::Serve { addr, db, insecure_cookies, trusted_proxies } => {
             let db = db.open().await?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let state = AppState::new(
                 db.clone(),
                 Arc::new(SystemClock),
-                Settings {
-                    secure_cookies: !insecure_cookies,
-                },
+                Settings { secure_cookies: !insecure_cookies, trusted_proxies, ..Settings::default() },
             );
             tracing::info!(addr = %listener.local_addr()?, database = db.dialect(), "serving");
             println!("Tameio listening on http://{}", listener.local_addr()?);

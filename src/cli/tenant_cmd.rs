@@ -70,18 +70,7 @@ pub enum OperatorKeyCmd {
 
 pub async fn run_tenant(cmd: TenantCmd) -> Result<ExitCode, CliError> {
     match cmd {
-        TenantCmd::Create {
-            slug,
-            name_el,
-            name_en,
-            creditor_name,
-            iban,
-            bic,
-            rf_prefix,
-            time_zone,
-            mode,
-            db,
-        } => {
+        TenantCmd::Create { slug, name_el, name_en, creditor_name, iban, bic, rf_prefix, time_zone, mode, db } => {
             let spec = TenantSpec {
                 slug,
                 name_el,
@@ -103,27 +92,19 @@ pub async fn run_tenant(cmd: TenantCmd) -> Result<ExitCode, CliError> {
                 )
             })?;
             let db = db.open().await?;
-            let id = platform::create_tenant(&db, SystemClock.now(), &Actor::Cli, &new)
-                .await
-                .map_err(|e| match e {
-                    crate::store::StoreError::Conflict => {
-                        CliError::Usage("a tenant with this slug or RF prefix exists".into())
-                    }
-                    other => other.into(),
-                })?;
+            let id = platform::create_tenant(&db, SystemClock.now(), &Actor::Cli, &new).await.map_err(|e| match e {
+                crate::store::StoreError::Conflict => {
+                    CliError::Usage("a tenant with this slug or RF prefix exists".into())
+                }
+                other => other.into(),
+            })?;
             println!("tenant {} created: {id}", new.slug.as_str());
             Ok(ExitCode::SUCCESS)
         }
         TenantCmd::List { db } => {
             let db = db.open().await?;
             for t in tenants::list_all(&db).await? {
-                println!(
-                    "{}\t{}\t{}\t{}",
-                    t.slug.as_str(),
-                    t.mode.as_str(),
-                    t.rf_prefix.as_str(),
-                    t.name_el
-                );
+                println!("{}\t{}\t{}\t{}", t.slug.as_str(), t.mode.as_str(), t.rf_prefix.as_str(), t.name_el);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -133,17 +114,8 @@ pub async fn run_tenant(cmd: TenantCmd) -> Result<ExitCode, CliError> {
 pub async fn run_api_key(cmd: ApiKeyCmd) -> Result<ExitCode, CliError> {
     let ApiKeyCmd::Create { tenant, name, db } = cmd;
     let db = db.open().await?;
-    let t = tenants::by_slug(&db, &tenant)
-        .await?
-        .ok_or_else(|| CliError::Usage(format!("no tenant {tenant:?}")))?;
-    let k = platform::create_api_key(
-        &db,
-        SystemClock.now(),
-        &Actor::Cli,
-        t.id,
-        &platform::nfc(&name),
-    )
-    .await?;
+    let t = tenants::by_slug(&db, &tenant).await?.ok_or_else(|| CliError::Usage(format!("no tenant {tenant:?}")))?;
+    let k = platform::create_api_key(&db, SystemClock.now(), &Actor::Cli, t.id, &platform::nfc(&name)).await?;
     println!("API key: {}", k.key);
     Ok(ExitCode::SUCCESS)
 }

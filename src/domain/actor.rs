@@ -12,6 +12,8 @@ pub enum Actor {
     Cli,
     /// Background work (webhook processing, schedules).
     System,
+    /// An anonymous member of the public (lookups, verifications).
+    Public,
 }
 
 impl Actor {
@@ -22,6 +24,7 @@ impl Actor {
             Actor::TenantKey { key_id, .. } => format!("api_key:{key_id}"),
             Actor::Cli => "cli".into(),
             Actor::System => "system".into(),
+            Actor::Public => "public".into(),
         }
     }
 }

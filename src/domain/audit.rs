@@ -34,9 +34,7 @@ pub fn canonical_json(v: &Value) -> String {
         match v {
             Value::String(s) => Value::String(s.nfc().collect()),
             Value::Array(a) => Value::Array(a.iter().map(nfc).collect()),
-            Value::Object(o) => {
-                Value::Object(o.iter().map(|(k, v)| (k.nfc().collect(), nfc(v))).collect())
-            }
+            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.nfc().collect(), nfc(v))).collect()),
             other => other.clone(),
         }
     }
@@ -91,10 +89,9 @@ impl std::fmt::Display for ChainFinding {
             ChainFinding::Gap { expected, found } => {
                 write!(f, "entry {expected} is missing (next entry is {found})")
             }
-            ChainFinding::HeadMismatch { head_seq, last_seq } => write!(
-                f,
-                "the head names entry {head_seq} but the last entry is {last_seq}"
-            ),
+            ChainFinding::HeadMismatch { head_seq, last_seq } => {
+                write!(f, "the head names entry {head_seq} but the last entry is {last_seq}")
+            }
         }
     }
 }
@@ -109,10 +106,7 @@ pub fn verify_chain(entries: &[StoredEntry], head: Option<(i64, &str)>) -> Vec<C
     for e in entries {
         let seq = e.record.seq;
         if seq != expected_seq {
-            findings.push(ChainFinding::Gap {
-                expected: expected_seq,
-                found: seq,
-            });
+            findings.push(ChainFinding::Gap { expected: expected_seq, found: seq });
         }
         let computed = e.record.hash(&prev);
         let stored_ok = e.prev_hash == hex::encode(prev) && e.hash == hex::encode(computed);
@@ -125,17 +119,12 @@ pub fn verify_chain(entries: &[StoredEntry], head: Option<(i64, &str)>) -> Vec<C
         expected_seq = seq + 1;
     }
     let last_seq = entries.last().map_or(0, |e| e.record.seq);
-    let last_hash = entries
-        .last()
-        .map_or(hex::encode(GENESIS_HASH), |e| e.hash.clone());
+    let last_hash = entries.last().map_or(hex::encode(GENESIS_HASH), |e| e.hash.clone());
     match head {
         Some((head_seq, head_hash)) if head_seq != last_seq || head_hash != last_hash => {
             findings.push(ChainFinding::HeadMismatch { head_seq, last_seq });
         }
-        None if last_seq != 0 => findings.push(ChainFinding::HeadMismatch {
-            head_seq: 0,
-            last_seq,
-        }),
+        None if last_seq != 0 => findings.push(ChainFinding::HeadMismatch { head_seq: 0, last_seq }),
         _ => {}
     }
     findings
@@ -154,10 +143,7 @@ mod tests {
         AuditRecord {
             seq,
             tenant: Uuid::nil(),
-            at: Utc
-                .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-                .single()
-                .unwrap_or_default(),
+            at: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().unwrap_or_default(),
             actor: "cli".into(),
             action: action.into(),
             subject: "tenant:demo".into(),
@@ -171,11 +157,7 @@ mod tests {
             .map(|seq| {
                 let record = rec(seq, &format!("action.{seq}"));
                 let h = record.hash(&prev);
-                let e = StoredEntry {
-                    record,
-                    prev_hash: hex::encode(prev),
-                    hash: hex::encode(h),
-                };
+                let e = StoredEntry { record, prev_hash: hex::encode(prev), hash: hex::encode(h) };
                 prev = h;
                 e
             })
@@ -186,10 +168,7 @@ mod tests {
     fn canonical_form_is_sorted_compact_and_nfc() {
         // "ά" decomposed (α + combining acute) must hash like the composed letter.
         let v = serde_json::json!({"z": "\u{03b1}\u{0301}", "a": [1, {"y": true, "b": null}]});
-        assert_eq!(
-            canonical_json(&v),
-            "{\"a\":[1,{\"b\":null,\"y\":true}],\"z\":\"\u{03ac}\"}"
-        );
+        assert_eq!(canonical_json(&v), "{\"a\":[1,{\"b\":null,\"y\":true}],\"z\":\"\u{03ac}\"}");
         assert_eq!(
             rec(1, "x").canonical(),
             "{\"action\":\"x\",\"actor\":\"cli\",\"at\":\"2026-11-23T10:00:00.000000Z\",\"details\":{\"a\":\"Δήμος\",\"b\":1},\"seq\":1,\"subject\":\"tenant:demo\",\"tenant\":\"00000000-0000-0000-0000-000000000000\"}"
@@ -209,31 +188,19 @@ mod tests {
         let head = (4, c[3].hash.clone());
         let mut edited = c.clone();
         edited[1].record.subject = "tenant:other".into();
-        assert_eq!(
-            verify_chain(&edited, Some((4, &head.1))),
-            vec![ChainFinding::EntryDiffers { seq: 2 }]
-        );
+        assert_eq!(verify_chain(&edited, Some((4, &head.1))), vec![ChainFinding::EntryDiffers { seq: 2 }]);
 
         let mut middle = c.clone();
         middle.remove(1);
         let f = verify_chain(&middle, Some((4, &head.1)));
-        assert_eq!(
-            f[0],
-            ChainFinding::Gap {
-                expected: 2,
-                found: 3
-            }
-        );
+        assert_eq!(f[0], ChainFinding::Gap { expected: 2, found: 3 });
         assert!(f.contains(&ChainFinding::EntryDiffers { seq: 3 }));
 
         let mut last = c.clone();
         last.pop();
         assert_eq!(
             verify_chain(&last, Some((4, &head.1))),
-            vec![ChainFinding::HeadMismatch {
-                head_seq: 4,
-                last_seq: 3
-            }]
+            vec![ChainFinding::HeadMismatch { head_seq: 4, last_seq: 3 }]
         );
     }
 }

@@ -27,9 +27,7 @@ pub enum DebtKind {
 
 /// Why a debt kind was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "\"{0}\" is not a debt kind: use municipal_fee, traffic_fine, public_space_fee, water, property_duty or other"
-)]
+#[error("\"{0}\" is not a debt kind: use municipal_fee, traffic_fine, public_space_fee, water, property_duty or other")]
 pub struct UnknownDebtKind(pub String);
 
 impl DebtKind {
@@ -79,10 +77,7 @@ impl FromStr for DebtKind {
     /// Only the exact codes of [`DebtKind::as_str`]: they are machine codes,
     /// and a lenient match would hide a typo in an imported file.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DebtKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownDebtKind(s.to_owned()))
+        DebtKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| UnknownDebtKind(s.to_owned()))
     }
 }
 
@@ -111,20 +106,14 @@ mod tests {
     #[test]
     fn unknown_codes_are_refused() {
         for bad in ["", "Water", "traffic-fine", "tap", " water"] {
-            assert_eq!(
-                bad.parse::<DebtKind>(),
-                Err(UnknownDebtKind(bad.to_owned()))
-            );
+            assert_eq!(bad.parse::<DebtKind>(), Err(UnknownDebtKind(bad.to_owned())));
         }
         assert!(serde_json::from_str::<DebtKind>("\"fine\"").is_err());
     }
 
     #[test]
     fn labels() {
-        assert_eq!(
-            DebtKind::PropertyDuty.label(Lang::El),
-            "ΤΑΠ (Τέλος Ακίνητης Περιουσίας)"
-        );
+        assert_eq!(DebtKind::PropertyDuty.label(Lang::El), "ΤΑΠ (Τέλος Ακίνητης Περιουσίας)");
         assert_eq!(DebtKind::TrafficFine.label(Lang::El), "Πρόστιμο ΚΟΚ");
         assert_eq!(DebtKind::Water.label(Lang::En), "Water");
         let mut greek: Vec<&str> = DebtKind::ALL.iter().map(|k| k.label(Lang::El)).collect();

@@ -21,22 +21,14 @@ pub enum IbanError {
     #[error("\"{0}\" is not a country that uses IBANs")]
     UnknownCountry(String),
     #[error("an IBAN from {country} must have {expected} characters, this one has {actual}")]
-    WrongLength {
-        country: String,
-        expected: usize,
-        actual: usize,
-    },
+    WrongLength { country: String, expected: usize, actual: usize },
     #[error("the account number in this IBAN does not follow the format of {0} IBANs")]
     BadAccountFormat(String),
     #[error("check digits do not match: the IBAN is mistyped")]
     CheckDigits,
-    #[error(
-        "a municipality's collection account must be a Greek (GR) or Cypriot (CY) IBAN, this one is from {0}"
-    )]
+    #[error("a municipality's collection account must be a Greek (GR) or Cypriot (CY) IBAN, this one is from {0}")]
     NotCollectionCountry(String),
-    #[error(
-        "a BIC has 8 or 11 characters: bank (4 letters), country (2 letters), place (2), branch (3, optional)"
-    )]
+    #[error("a BIC has 8 or 11 characters: bank (4 letters), country (2 letters), place (2), branch (3, optional)")]
     BadBic,
 }
 
@@ -158,10 +150,7 @@ const COUNTRIES: &[Country] = &[
 const COLLECTION_COUNTRIES: [&str; 2] = ["GR", "CY"];
 
 fn country(code: &str) -> Option<&'static Country> {
-    COUNTRIES
-        .binary_search_by(|c| c.code.cmp(code))
-        .ok()
-        .and_then(|i| COUNTRIES.get(i))
+    COUNTRIES.binary_search_by(|c| c.code.cmp(code)).ok().and_then(|i| COUNTRIES.get(i))
 }
 
 fn bban_matches(bban: &[u8], layout: &[(usize, Kind)]) -> bool {
@@ -191,22 +180,14 @@ impl Iban {
     /// Parses an IBAN as printed or typed: spaces and lower case are
     /// accepted; other separators are not, because no bank prints them.
     pub fn parse(s: &str) -> Result<Iban, IbanError> {
-        let compact: String = s
-            .chars()
-            .filter(|c| *c != ' ')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        if !compact
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-        {
+        let compact: String = s.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
+        if !compact.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()) {
             return Err(IbanError::BadCharacter);
         }
         // ASCII from here on, so byte offsets are character offsets.
         let (head, bban) = compact.split_at_checked(4).ok_or(IbanError::BadStart)?;
         let (code, check) = head.split_at(2);
-        let start_ok = code.bytes().all(|b| b.is_ascii_uppercase())
-            && check.bytes().all(|b| b.is_ascii_digit());
+        let start_ok = code.bytes().all(|b| b.is_ascii_uppercase()) && check.bytes().all(|b| b.is_ascii_digit());
         if !start_ok {
             return Err(IbanError::BadStart);
         }
@@ -237,9 +218,7 @@ impl Iban {
         if iban.is_tenant_collection_country() {
             Ok(iban)
         } else {
-            Err(IbanError::NotCollectionCountry(
-                iban.country_code().to_owned(),
-            ))
+            Err(IbanError::NotCollectionCountry(iban.country_code().to_owned()))
         }
     }
 
@@ -303,21 +282,12 @@ pub struct Bic(String);
 impl Bic {
     /// Parses a BIC; spaces and lower case are accepted.
     pub fn parse(s: &str) -> Result<Bic, IbanError> {
-        let compact: String = s
-            .chars()
-            .filter(|c| *c != ' ')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String = s.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
         let b = compact.as_bytes();
         let alnum = |x: &u8| x.is_ascii_uppercase() || x.is_ascii_digit();
-        let ok = matches!(b.len(), 8 | 11)
-            && b.iter().take(6).all(u8::is_ascii_uppercase)
-            && b.iter().skip(6).all(alnum);
-        if ok {
-            Ok(Bic(compact))
-        } else {
-            Err(IbanError::BadBic)
-        }
+        let ok =
+            matches!(b.len(), 8 | 11) && b.iter().take(6).all(u8::is_ascii_uppercase) && b.iter().skip(6).all(alnum);
+        if ok { Ok(Bic(compact)) } else { Err(IbanError::BadBic) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -351,22 +321,10 @@ mod tests {
 
     fn block<'a>(v: &'a Value, description_start: &str) -> Vec<&'a str> {
         let blocks = v["blocks"].as_array().unwrap();
-        let found: Vec<&Value> = blocks
-            .iter()
-            .filter(|b| {
-                b["description"]
-                    .as_str()
-                    .unwrap()
-                    .contains(description_start)
-            })
-            .collect();
+        let found: Vec<&Value> =
+            blocks.iter().filter(|b| b["description"].as_str().unwrap().contains(description_start)).collect();
         assert_eq!(found.len(), 1, "{description_start}");
-        found[0]["numbers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap())
-            .collect()
+        found[0]["numbers"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect()
     }
 
     #[test]
@@ -401,10 +359,7 @@ mod tests {
             }
             let iban = Iban::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(Iban::parse(&iban.to_string()), Ok(iban.clone()));
-            assert_eq!(
-                iban.as_str().len(),
-                country(iban.country_code()).unwrap().len
-            );
+            assert_eq!(iban.as_str().len(), country(iban.country_code()).unwrap().len);
         }
         assert_eq!(with_separators.len(), 5, "{with_separators:?}");
     }
@@ -425,15 +380,10 @@ mod tests {
         let numbers = block(&v, "These are the wrong length");
         assert_eq!(numbers.len(), 4);
         for s in numbers {
-            assert!(
-                matches!(Iban::parse(s), Err(IbanError::WrongLength { .. })),
-                "{s}"
-            );
+            assert!(matches!(Iban::parse(s), Err(IbanError::WrongLength { .. })), "{s}");
         }
         assert_eq!(
-            Iban::parse("GR16 0110 1250 0000 0001 2300 69")
-                .unwrap_err()
-                .to_string(),
+            Iban::parse("GR16 0110 1250 0000 0001 2300 69").unwrap_err().to_string(),
             "an IBAN from GR must have 27 characters, this one has 26"
         );
     }
@@ -485,11 +435,7 @@ mod tests {
             Iban::parse_tenant_collection("DE89 3704 0044 0532 0130 00"),
             Err(IbanError::NotCollectionCountry("DE".into()))
         );
-        assert!(
-            !Iban::parse("DE89370400440532013000")
-                .unwrap()
-                .is_tenant_collection_country()
-        );
+        assert!(!Iban::parse("DE89370400440532013000").unwrap().is_tenant_collection_country());
     }
 
     #[test]
@@ -513,10 +459,7 @@ mod tests {
                 .map(|d| template.replacen("xx", &format!("{d:02}"), 1))
                 .filter(|s| Iban::parse(s).is_ok())
                 .collect();
-            assert_eq!(
-                valid,
-                [template.replacen("xx", digits.as_str().unwrap(), 1)]
-            );
+            assert_eq!(valid, [template.replacen("xx", digits.as_str().unwrap(), 1)]);
         }
     }
 
@@ -568,15 +511,7 @@ mod tests {
         let bic = Bic::parse("bnpa fr pp xxx").unwrap();
         assert_eq!(bic.as_str(), "BNPAFRPPXXX");
         assert_eq!(bic.country_code(), "FR");
-        for bad in [
-            "",
-            "BNPAFRP",
-            "BNPAFRPPX",
-            "BNPAFRPPXXXX",
-            "BNP1FRPP",
-            "BNPAF1PP",
-            "BNPAFRP-",
-        ] {
+        for bad in ["", "BNPAFRP", "BNPAFRPPX", "BNPAFRPPXXXX", "BNP1FRPP", "BNPAF1PP", "BNPAFRP-"] {
             assert_eq!(Bic::parse(bad), Err(IbanError::BadBic), "{bad:?}");
         }
     }

@@ -117,23 +117,11 @@ pub struct JournalLine {
 
 impl JournalLine {
     pub fn debit(account: Account, amount: Cents) -> Self {
-        JournalLine {
-            account,
-            debit: amount,
-            credit: Cents::ZERO,
-            revenue_code: None,
-            debt_rf: None,
-        }
+        JournalLine { account, debit: amount, credit: Cents::ZERO, revenue_code: None, debt_rf: None }
     }
 
     pub fn credit(account: Account, amount: Cents) -> Self {
-        JournalLine {
-            account,
-            debit: Cents::ZERO,
-            credit: amount,
-            revenue_code: None,
-            debt_rf: None,
-        }
+        JournalLine { account, debit: Cents::ZERO, credit: amount, revenue_code: None, debt_rf: None }
     }
 
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
@@ -148,11 +136,7 @@ impl JournalLine {
 
     /// The same posting on the other side: how reversals and disputes undo a line.
     pub fn mirrored(&self) -> Self {
-        JournalLine {
-            debit: self.credit,
-            credit: self.debit,
-            ..self.clone()
-        }
+        JournalLine { debit: self.credit, credit: self.debit, ..self.clone() }
     }
 }
 
@@ -182,22 +166,16 @@ impl JournalEntry {
         }
         let (mut debits, mut credits) = (Cents::ZERO, Cents::ZERO);
         for (i, l) in lines.iter().enumerate() {
-            let one_sided = (l.debit.is_zero() != l.credit.is_zero())
-                && !l.debit.is_negative()
-                && !l.credit.is_negative();
+            let one_sided =
+                (l.debit.is_zero() != l.credit.is_zero()) && !l.debit.is_negative() && !l.credit.is_negative();
             if !one_sided {
                 return Err(JournalError::BadLine(i));
             }
             debits = debits.checked_add(l.debit).ok_or(JournalError::Overflow)?;
-            credits = credits
-                .checked_add(l.credit)
-                .ok_or(JournalError::Overflow)?;
+            credits = credits.checked_add(l.credit).ok_or(JournalError::Overflow)?;
         }
         if debits != credits {
-            return Err(JournalError::Unbalanced {
-                debits: debits.get(),
-                credits: credits.get(),
-            });
+            return Err(JournalError::Unbalanced { debits: debits.get(), credits: credits.get() });
         }
         Ok(JournalEntry { kind, lines })
     }
@@ -211,9 +189,7 @@ impl JournalEntry {
     }
 
     pub fn total(&self) -> Cents {
-        self.lines.iter().fold(Cents::ZERO, |acc, l| {
-            acc.checked_add(l.debit).unwrap_or(acc)
-        })
+        self.lines.iter().fold(Cents::ZERO, |acc, l| acc.checked_add(l.debit).unwrap_or(acc))
     }
 }
 
@@ -231,71 +207,31 @@ pub struct DebtPortion {
 pub mod postings {
     use super::*;
 
-    fn transfer(
-        kind: EventKind,
-        dr: Account,
-        cr: Account,
-        amount: Cents,
-    ) -> Result<JournalEntry, JournalError> {
-        JournalEntry::new(
-            kind,
-            vec![
-                JournalLine::debit(dr, amount),
-                JournalLine::credit(cr, amount),
-            ],
-        )
+    fn transfer(kind: EventKind, dr: Account, cr: Account, amount: Cents) -> Result<JournalEntry, JournalError> {
+        JournalEntry::new(kind, vec![JournalLine::debit(dr, amount), JournalLine::credit(cr, amount)])
     }
 
     pub fn card_payment_succeeded(amount: Cents) -> Result<JournalEntry, JournalError> {
-        transfer(
-            EventKind::CardPaymentSucceeded,
-            Account::CardClearing,
-            Account::UnappliedCash,
-            amount,
-        )
+        transfer(EventKind::CardPaymentSucceeded, Account::CardClearing, Account::UnappliedCash, amount)
     }
 
     pub fn bank_credit_booked(amount: Cents) -> Result<JournalEntry, JournalError> {
-        transfer(
-            EventKind::BankCreditBooked,
-            Account::Bank,
-            Account::UnappliedCash,
-            amount,
-        )
+        transfer(EventKind::BankCreditBooked, Account::Bank, Account::UnappliedCash, amount)
     }
 
     pub fn overpayment_kept(amount: Cents) -> Result<JournalEntry, JournalError> {
-        transfer(
-            EventKind::OverpaymentKept,
-            Account::UnappliedCash,
-            Account::PartyCredit,
-            amount,
-        )
+        transfer(EventKind::OverpaymentKept, Account::UnappliedCash, Account::PartyCredit, amount)
     }
 
     pub fn card_settlement(amount: Cents) -> Result<JournalEntry, JournalError> {
-        transfer(
-            EventKind::CardSettlement,
-            Account::Bank,
-            Account::CardClearing,
-            amount,
-        )
+        transfer(EventKind::CardSettlement, Account::Bank, Account::CardClearing, amount)
     }
 
     pub fn not_ours_bank_credit(amount: Cents) -> Result<JournalEntry, JournalError> {
-        transfer(
-            EventKind::NotOursBankCredit,
-            Account::UnappliedCash,
-            Account::PayableToSender,
-            amount,
-        )
+        transfer(EventKind::NotOursBankCredit, Account::UnappliedCash, Account::PayableToSender, amount)
     }
 
-    fn onto_debts(
-        kind: EventKind,
-        from: Account,
-        portions: &[DebtPortion],
-    ) -> Result<JournalEntry, JournalError> {
+    fn onto_debts(kind: EventKind, from: Account, portions: &[DebtPortion]) -> Result<JournalEntry, JournalError> {
         let mut credits = Vec::new();
         let mut total = Cents::ZERO;
         for p in portions {
@@ -331,17 +267,11 @@ pub mod postings {
         onto_debts(EventKind::CreditApplied, Account::PartyCredit, portions)
     }
 
-    pub fn write_off(
-        debt_rf: &str,
-        amount: Cents,
-        expense_code: &str,
-    ) -> Result<JournalEntry, JournalError> {
+    pub fn write_off(debt_rf: &str, amount: Cents, expense_code: &str) -> Result<JournalEntry, JournalError> {
         JournalEntry::new(
             EventKind::WriteOff,
             vec![
-                JournalLine::debit(Account::WriteOffExpense, amount)
-                    .with_code(expense_code)
-                    .with_debt(debt_rf),
+                JournalLine::debit(Account::WriteOffExpense, amount).with_code(expense_code).with_debt(debt_rf),
                 JournalLine::credit(Account::Receivable, amount).with_debt(debt_rf),
             ],
         )
@@ -349,14 +279,8 @@ pub mod postings {
 
     /// Reversals, disputes and refunds post the mirror of what they undo; a
     /// refund's last leg leaves through card clearing or the bank.
-    pub fn mirror_of(
-        kind: EventKind,
-        original: &JournalEntry,
-    ) -> Result<JournalEntry, JournalError> {
-        JournalEntry::new(
-            kind,
-            original.lines().iter().map(JournalLine::mirrored).collect(),
-        )
+    pub fn mirror_of(kind: EventKind, original: &JournalEntry) -> Result<JournalEntry, JournalError> {
+        JournalEntry::new(kind, original.lines().iter().map(JournalLine::mirrored).collect())
     }
 }
 
@@ -373,25 +297,13 @@ mod tests {
     fn unbalanced_or_two_sided_lines_are_refused() {
         let e = JournalEntry::new(
             EventKind::Allocation,
-            vec![
-                JournalLine::debit(Account::Bank, c(100)),
-                JournalLine::credit(Account::UnappliedCash, c(99)),
-            ],
+            vec![JournalLine::debit(Account::Bank, c(100)), JournalLine::credit(Account::UnappliedCash, c(99))],
         );
-        assert_eq!(
-            e,
-            Err(JournalError::Unbalanced {
-                debits: 100,
-                credits: 99
-            })
-        );
+        assert_eq!(e, Err(JournalError::Unbalanced { debits: 100, credits: 99 }));
         let mut both = JournalLine::debit(Account::Bank, c(5));
         both.credit = c(5);
         assert_eq!(
-            JournalEntry::new(
-                EventKind::Allocation,
-                vec![both, JournalLine::credit(Account::Bank, c(5))]
-            ),
+            JournalEntry::new(EventKind::Allocation, vec![both, JournalLine::credit(Account::Bank, c(5))]),
             Err(JournalError::BadLine(0))
         );
         assert_eq!(card_payment_succeeded(c(0)), Err(JournalError::BadLine(0)));
@@ -408,10 +320,7 @@ mod tests {
         }])
         .unwrap();
         assert_eq!(e.total(), c(1073));
-        assert_eq!(
-            e.lines()[0],
-            JournalLine::debit(Account::UnappliedCash, c(1073))
-        );
+        assert_eq!(e.lines()[0], JournalLine::debit(Account::UnappliedCash, c(1073)));
         assert_eq!(e.lines()[1].revenue_code.as_deref(), Some("0311"));
         assert_eq!(e.lines()[2].account, Account::SurchargeRevenue);
         let undo = mirror_of(EventKind::Reversal, &e).unwrap();

@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user-facing language. Greek is the default because every tenant is a
 /// Greek or Cypriot municipality.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     #[default]

@@ -2,13 +2,17 @@
 //! knows about HTTP or SQL (checked by `tests/tidy.rs`).
 
 pub mod actor;
+pub mod allocation;
 pub mod audit;
+pub mod balance;
 pub mod debt_kind;
+pub mod epc;
 pub mod iban;
 pub mod journal;
 pub mod lang;
 pub mod money;
 pub mod rf;
 pub mod secret;
+pub mod surcharge;
 pub mod tax_id;
 pub mod tenant;

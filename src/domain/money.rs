@@ -18,9 +18,7 @@ const API_MAX_INTEGER_DIGITS: usize = 10;
 /// Why an amount was refused. Messages are shown to finance officers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
-    #[error(
-        "the amount must be written like 12.34: whole euros without leading zeros, a dot and exactly two decimals"
-    )]
+    #[error("the amount must be written like 12.34: whole euros without leading zeros, a dot and exactly two decimals")]
     NotAnApiAmount,
     #[error("the amount \"{0}\" is not a number")]
     NotANumber(String),
@@ -80,9 +78,7 @@ impl Cents {
 
     /// Sums amounts, or `None` on overflow (never a silent wrap).
     pub fn sum<I: IntoIterator<Item = Cents>>(amounts: I) -> Option<Cents> {
-        amounts
-            .into_iter()
-            .try_fold(Cents::ZERO, |acc, c| acc.checked_add(c))
+        amounts.into_iter().try_fold(Cents::ZERO, |acc, c| acc.checked_add(c))
     }
 
     /// Parses an API amount: exactly `^(0|[1-9][0-9]{0,9})\.[0-9]{2}$`.
@@ -101,8 +97,7 @@ impl Cents {
             return Err(MoneyError::NotAnApiAmount);
         }
         // At most 12 digits in total, so this cannot overflow an i64.
-        let cents = digits_value(int_part.bytes().chain(frac_part.bytes()))
-            .ok_or(MoneyError::NotAnApiAmount)?;
+        let cents = digits_value(int_part.bytes().chain(frac_part.bytes())).ok_or(MoneyError::NotAnApiAmount)?;
         Ok(Cents(cents))
     }
 
@@ -182,9 +177,7 @@ impl<'de> Deserialize<'de> for ApiAmount {
 
 /// The value of a run of ASCII digits, or `None` on overflow.
 fn digits_value(digits: impl Iterator<Item = u8>) -> Option<i64> {
-    digits.into_iter().try_fold(0i64, |acc, b| {
-        acc.checked_mul(10)?.checked_add(i64::from(b - b'0'))
-    })
+    digits.into_iter().try_fold(0i64, |acc, b| acc.checked_mul(10)?.checked_add(i64::from(b - b'0')))
 }
 
 // ---- The conversion module: the only code that turns Decimal into Cents. ----
@@ -196,9 +189,7 @@ pub fn to_decimal(cents: Cents) -> Decimal {
 
 /// Euros as cents, refusing anything that is not a whole number of cents.
 pub fn from_decimal_exact(euros: Decimal) -> Result<Cents, MoneyError> {
-    let cents = euros
-        .checked_mul(Decimal::ONE_HUNDRED)
-        .ok_or(MoneyError::Overflow)?;
+    let cents = euros.checked_mul(Decimal::ONE_HUNDRED).ok_or(MoneyError::Overflow)?;
     if !cents.fract().is_zero() {
         return Err(MoneyError::SubCent);
     }
@@ -243,10 +234,7 @@ pub fn parse_decimal_amount(s: &str, decimal_comma: bool) -> Result<Cents, Money
     if cent_digits.len() == 1 {
         cents *= 10;
     }
-    let total = euros
-        .checked_mul(100)
-        .and_then(|e| e.checked_add(cents))
-        .ok_or(MoneyError::Overflow)?;
+    let total = euros.checked_mul(100).and_then(|e| e.checked_add(cents)).ok_or(MoneyError::Overflow)?;
     Ok(Cents(if negative { -total } else { total }))
 }
 
@@ -288,9 +276,7 @@ pub fn split_proportional(total: Cents, weights: &[Cents]) -> Result<Vec<Cents>,
         .into_iter()
         .map(|(q, _)| {
             let signed = if total.is_negative() { -q } else { q };
-            i64::try_from(signed)
-                .map(Cents)
-                .map_err(|_| MoneyError::Overflow)
+            i64::try_from(signed).map(Cents).map_err(|_| MoneyError::Overflow)
         })
         .collect()
 }
@@ -308,13 +294,7 @@ mod tests {
 
     #[test]
     fn api_amounts_that_match_the_format() {
-        let cases = [
-            ("0.00", 0),
-            ("0.01", 1),
-            ("12.34", 1234),
-            ("100.00", 10000),
-            ("9999999999.99", 999_999_999_999),
-        ];
+        let cases = [("0.00", 0), ("0.01", 1), ("12.34", 1234), ("100.00", 10000), ("9999999999.99", 999_999_999_999)];
         for (s, cents) in cases {
             assert_eq!(Cents::parse_api(s), Ok(Cents::new(cents)), "{s}");
             assert_eq!(Cents::new(cents).to_api_string(), s);
@@ -346,11 +326,7 @@ mod tests {
             "1..00",
         ];
         for s in bad {
-            assert_eq!(
-                Cents::parse_api(s),
-                Err(MoneyError::NotAnApiAmount),
-                "{s:?}"
-            );
+            assert_eq!(Cents::parse_api(s), Err(MoneyError::NotAnApiAmount), "{s:?}");
         }
     }
 
@@ -372,10 +348,7 @@ mod tests {
     fn serde_uses_the_decimal_string() {
         let json = serde_json::to_string(&Cents::new(-1234)).unwrap();
         assert_eq!(json, "\"-12.34\"");
-        assert_eq!(
-            serde_json::from_str::<Cents>(&json).unwrap(),
-            Cents::new(-1234)
-        );
+        assert_eq!(serde_json::from_str::<Cents>(&json).unwrap(), Cents::new(-1234));
         let a: ApiAmount = serde_json::from_str("\"12.30\"").unwrap();
         assert_eq!(a.cents(), Cents::new(1230));
         assert!(serde_json::from_str::<ApiAmount>("\"-12.30\"").is_err());
@@ -391,15 +364,10 @@ mod tests {
         assert_eq!(Cents::new(i64::MIN).checked_sub(Cents::new(1)), None);
         assert_eq!(max.checked_mul_i64(2), None);
         assert_eq!(Cents::new(250).checked_mul_i64(3), Some(Cents::new(750)));
-        assert_eq!(
-            Cents::sum([Cents::new(1), Cents::new(2)]),
-            Some(Cents::new(3))
-        );
+        assert_eq!(Cents::sum([Cents::new(1), Cents::new(2)]), Some(Cents::new(3)));
         assert_eq!(Cents::sum([max, Cents::new(1)]), None);
         assert_eq!(Cents::sum([]), Some(Cents::ZERO));
-        assert!(
-            Cents::new(-1).is_negative() && Cents::ZERO.is_zero() && Cents::new(1).is_positive()
-        );
+        assert!(Cents::new(-1).is_negative() && Cents::ZERO.is_zero() && Cents::new(1).is_positive());
         assert_eq!(Cents::default(), Cents::ZERO);
     }
 
@@ -410,10 +378,7 @@ mod tests {
         assert_eq!(from_decimal_exact(dec("12.340")), Ok(Cents::new(1234)));
         assert_eq!(from_decimal_exact(dec("12.345")), Err(MoneyError::SubCent));
         assert_eq!(from_decimal_exact(Decimal::MAX), Err(MoneyError::Overflow));
-        assert_eq!(
-            from_decimal_exact(dec("100000000000000000")),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(from_decimal_exact(dec("100000000000000000")), Err(MoneyError::Overflow));
     }
 
     #[test]
@@ -450,10 +415,7 @@ mod tests {
         for (s, comma, cents) in ok {
             assert_eq!(parse_decimal_amount(s, comma), Ok(Cents::new(cents)), "{s}");
         }
-        assert_eq!(
-            parse_decimal_amount("18.155", false),
-            Err(MoneyError::SubCent)
-        );
+        assert_eq!(parse_decimal_amount("18.155", false), Err(MoneyError::SubCent));
         for (s, comma) in [
             ("1234,56", false),
             ("1234.56", true),
@@ -465,51 +427,21 @@ mod tests {
             ("1e3", false),
             ("--1", false),
         ] {
-            assert!(
-                matches!(
-                    parse_decimal_amount(s, comma),
-                    Err(MoneyError::NotANumber(_))
-                ),
-                "{s:?}"
-            );
+            assert!(matches!(parse_decimal_amount(s, comma), Err(MoneyError::NotANumber(_))), "{s:?}");
         }
-        assert_eq!(
-            parse_decimal_amount("99999999999999999999", false),
-            Err(MoneyError::Overflow)
-        );
+        assert_eq!(parse_decimal_amount("99999999999999999999", false), Err(MoneyError::Overflow));
     }
 
     #[test]
     fn split_examples() {
         let c = |v: &[i64]| v.iter().copied().map(Cents::new).collect::<Vec<_>>();
-        assert_eq!(
-            split_proportional(Cents::new(100), &c(&[1, 1, 1])),
-            Ok(c(&[34, 33, 33]))
-        );
-        assert_eq!(
-            split_proportional(Cents::new(-100), &c(&[1, 1, 1])),
-            Ok(c(&[-34, -33, -33]))
-        );
-        assert_eq!(
-            split_proportional(Cents::new(10), &c(&[0, 5, 5])),
-            Ok(c(&[0, 5, 5]))
-        );
-        assert_eq!(
-            split_proportional(Cents::new(7), &c(&[1, 3])),
-            Ok(c(&[2, 5]))
-        );
-        assert_eq!(
-            split_proportional(Cents::new(1), &c(&[])),
-            Err(MoneyError::NoWeights)
-        );
-        assert_eq!(
-            split_proportional(Cents::new(1), &c(&[0, 0])),
-            Err(MoneyError::NoWeights)
-        );
-        assert_eq!(
-            split_proportional(Cents::new(1), &c(&[1, -1])),
-            Err(MoneyError::NegativeWeight)
-        );
+        assert_eq!(split_proportional(Cents::new(100), &c(&[1, 1, 1])), Ok(c(&[34, 33, 33])));
+        assert_eq!(split_proportional(Cents::new(-100), &c(&[1, 1, 1])), Ok(c(&[-34, -33, -33])));
+        assert_eq!(split_proportional(Cents::new(10), &c(&[0, 5, 5])), Ok(c(&[0, 5, 5])));
+        assert_eq!(split_proportional(Cents::new(7), &c(&[1, 3])), Ok(c(&[2, 5])));
+        assert_eq!(split_proportional(Cents::new(1), &c(&[])), Err(MoneyError::NoWeights));
+        assert_eq!(split_proportional(Cents::new(1), &c(&[0, 0])), Err(MoneyError::NoWeights));
+        assert_eq!(split_proportional(Cents::new(1), &c(&[1, -1])), Err(MoneyError::NegativeWeight));
         let big = c(&[i64::MAX, i64::MAX, 1]);
         let shares = split_proportional(Cents::new(i64::MAX), &big).unwrap();
         assert_eq!(Cents::sum(shares), Some(Cents::new(i64::MAX)));

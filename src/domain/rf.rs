@@ -49,11 +49,7 @@ impl RfPrefix {
         let ok = (3..=6).contains(&upper.len())
             && upper.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
             && upper.bytes().all(is_upper_alnum);
-        if ok {
-            Ok(RfPrefix(upper))
-        } else {
-            Err(RfError::BadPrefix)
-        }
+        if ok { Ok(RfPrefix(upper)) } else { Err(RfError::BadPrefix) }
     }
 
     pub fn as_str(&self) -> &str {
@@ -75,11 +71,7 @@ impl RfReference {
     /// Parses a reference as people and banks write it: spaces and lower case
     /// are accepted ("rf18 5390 0754 7034").
     pub fn parse(s: &str) -> Result<RfReference, RfError> {
-        let compact: String = s
-            .chars()
-            .filter(|c| *c != ' ')
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        let compact: String = s.chars().filter(|c| *c != ' ').map(|c| c.to_ascii_uppercase()).collect();
         let rest = compact.strip_prefix("RF").ok_or(RfError::MissingRf)?;
         if !compact.is_ascii() {
             return Err(RfError::BadCharacter);
@@ -100,8 +92,8 @@ impl RfReference {
         // ISO 7064 MOD 97-10 check characters run from 02 to 98; "00", "01"
         // and "99" would pass the remainder test for some references but are
         // never issued.
-        let check_ok = (2..=98).contains(&check_value)
-            && mod97(reference.bytes().chain(*b"RF").chain(check.bytes())) == 1;
+        let check_ok =
+            (2..=98).contains(&check_value) && mod97(reference.bytes().chain(*b"RF").chain(check.bytes())) == 1;
         if !check_ok {
             return Err(RfError::CheckDigitsMismatch);
         }
@@ -123,10 +115,7 @@ impl RfReference {
         if debt.is_empty() || debt.len() > max || !debt.bytes().all(is_upper_alnum) {
             return Err(RfError::BadDebtPart { max });
         }
-        Ok(RfReference::with_check_digits(&format!(
-            "{}{debt}",
-            prefix.0
-        )))
+        Ok(RfReference::with_check_digits(&format!("{}{debt}", prefix.0)))
     }
 
     /// The electronic form, e.g. "RF18539007547034".
@@ -228,11 +217,7 @@ mod tests {
         for case in invalid {
             let s = case["value"].as_str().unwrap();
             assert_eq!(case["error"], "InvalidChecksum");
-            assert_eq!(
-                RfReference::parse(s),
-                Err(RfError::CheckDigitsMismatch),
-                "{s}"
-            );
+            assert_eq!(RfReference::parse(s), Err(RfError::CheckDigitsMismatch), "{s}");
         }
         for case in v["format_examples"].as_array().unwrap() {
             let rf = RfReference::parse(case["compact"].as_str().unwrap()).unwrap();
@@ -263,23 +248,11 @@ mod tests {
 
     #[test]
     fn parse_errors() {
-        assert_eq!(
-            RfReference::parse("XX18539007547034"),
-            Err(RfError::MissingRf)
-        );
+        assert_eq!(RfReference::parse("XX18539007547034"), Err(RfError::MissingRf));
         assert_eq!(RfReference::parse("RF18"), Err(RfError::WrongLength(4)));
-        assert_eq!(
-            RfReference::parse("RF18 1234 5678 9012 3456 7890 12"),
-            Err(RfError::WrongLength(26))
-        );
-        assert_eq!(
-            RfReference::parse("RFAB539007547034"),
-            Err(RfError::CheckDigitsNotDigits)
-        );
-        assert_eq!(
-            RfReference::parse("RF18-5390-0754"),
-            Err(RfError::BadCharacter)
-        );
+        assert_eq!(RfReference::parse("RF18 1234 5678 9012 3456 7890 12"), Err(RfError::WrongLength(26)));
+        assert_eq!(RfReference::parse("RFAB539007547034"), Err(RfError::CheckDigitsNotDigits));
+        assert_eq!(RfReference::parse("RF18-5390-0754"), Err(RfError::BadCharacter));
         assert_eq!(RfReference::parse("RF18ΑΒΓ"), Err(RfError::BadCharacter));
         assert_eq!(RfReference::parse("RFΑ8539"), Err(RfError::BadCharacter));
         assert_eq!(RfReference::parse(""), Err(RfError::MissingRf));
@@ -297,10 +270,7 @@ mod tests {
                 _ => continue,
             };
             let mangled = format!("RF{alias}{}", rf.reference_part());
-            assert_eq!(
-                RfReference::parse(&mangled),
-                Err(RfError::CheckDigitsMismatch)
-            );
+            assert_eq!(RfReference::parse(&mangled), Err(RfError::CheckDigitsMismatch));
             return;
         }
         panic!("no reference with check digits 02 or 98 found");
@@ -336,10 +306,7 @@ mod tests {
         let rf = RfReference::from_parts(&p, "abc123").unwrap();
         assert_eq!(rf.reference_part(), "ATHABC123");
         assert!(RfReference::parse(rf.as_str()).is_ok());
-        assert_eq!(
-            RfReference::from_parts(&p, ""),
-            Err(RfError::BadDebtPart { max: 18 })
-        );
+        assert_eq!(RfReference::from_parts(&p, ""), Err(RfError::BadDebtPart { max: 18 }));
         assert!(RfReference::from_parts(&p, &"1".repeat(18)).is_ok());
         assert!(RfReference::from_parts(&p, &"1".repeat(19)).is_err());
         assert!(RfReference::from_parts(&p, "12-3").is_err());
@@ -364,11 +331,7 @@ mod tests {
     }
 
     fn same_class_substitute(b: u8, k: u8) -> u8 {
-        if b.is_ascii_digit() {
-            b'0' + (b - b'0' + 1 + k % 9) % 10
-        } else {
-            b'A' + (b - b'A' + 1 + k % 25) % 26
-        }
+        if b.is_ascii_digit() { b'0' + (b - b'0' + 1 + k % 9) % 10 } else { b'A' + (b - b'A' + 1 + k % 25) % 26 }
     }
 
     proptest! {

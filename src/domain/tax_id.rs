@@ -98,11 +98,7 @@ impl TaxId {
             TaxCountry::Cy => parse_tic(s)?,
             TaxCountry::Other => (parse_other(s)?, false),
         };
-        Ok(TaxId {
-            country,
-            value,
-            flagged,
-        })
+        Ok(TaxId { country, value, flagged })
     }
 
     pub fn country(&self) -> TaxCountry {
@@ -149,18 +145,12 @@ impl fmt::Debug for TaxId {
 }
 
 fn compact(s: &str, separators: &[char]) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace() && !separators.contains(c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    s.chars().filter(|c| !c.is_whitespace() && !separators.contains(c)).map(|c| c.to_ascii_uppercase()).collect()
 }
 
 fn parse_afm(s: &str) -> Result<String, TaxIdError> {
     let c = compact(s, &['-', '.', '/', ':']);
-    let digits = c
-        .strip_prefix("EL")
-        .or_else(|| c.strip_prefix("GR"))
-        .unwrap_or(&c);
+    let digits = c.strip_prefix("EL").or_else(|| c.strip_prefix("GR")).unwrap_or(&c);
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(TaxIdError::AfmNotDigits);
     }
@@ -212,11 +202,7 @@ fn parse_tic(s: &str) -> Result<(String, bool), TaxIdError> {
         .enumerate()
         .map(|(i, &b)| {
             let d = b - b'0';
-            if i % 2 == 0 {
-                RECODE.get(usize::from(d)).copied().unwrap_or_default()
-            } else {
-                u32::from(d)
-            }
+            if i % 2 == 0 { RECODE.get(usize::from(d)).copied().unwrap_or_default() } else { u32::from(d) }
         })
         .sum();
     let expected = b'A' + u8::try_from(sum % 26).unwrap_or_default();
@@ -231,14 +217,8 @@ fn parse_tic(s: &str) -> Result<(String, bool), TaxIdError> {
 
 fn parse_other(s: &str) -> Result<String, TaxIdError> {
     let c = compact(s, &['-']);
-    let ok = (1..=OTHER_MAX_LEN).contains(&c.len())
-        && c.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-    if ok {
-        Ok(c)
-    } else {
-        Err(TaxIdError::OtherFormat)
-    }
+    let ok = (1..=OTHER_MAX_LEN).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if ok { Ok(c) } else { Err(TaxIdError::OtherFormat) }
 }
 
 #[cfg(test)]
@@ -256,11 +236,7 @@ mod tests {
     }
 
     fn strs(v: &Value) -> Vec<&str> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_str().unwrap())
-            .collect()
+        v.as_array().unwrap().iter().map(|x| x.as_str().unwrap()).collect()
     }
 
     /// Our error for a python-stdnum exception name (or the vector file's
@@ -270,9 +246,7 @@ mod tests {
             (TaxCountry::Gr, "InvalidChecksum") => |e| *e == TaxIdError::AfmCheckDigit,
             (TaxCountry::Gr, "duplicated-prefix") => |e| *e == TaxIdError::AfmNotDigits,
             (TaxCountry::Cy, "InvalidChecksum") => |e| *e == TaxIdError::TicCheckLetter,
-            (TaxCountry::Cy, "InvalidFormat" | "duplicated-prefix") => {
-                |e| *e == TaxIdError::TicFormat
-            }
+            (TaxCountry::Cy, "InvalidFormat" | "duplicated-prefix") => |e| *e == TaxIdError::TicFormat,
             (TaxCountry::Cy, "InvalidComponent") => |e| *e == TaxIdError::TicStart,
             (TaxCountry::Cy, "InvalidLength") => |e| matches!(e, TaxIdError::TicLength(_)),
             _ => return None,
@@ -347,30 +321,12 @@ mod tests {
         let id = TaxId::parse(TaxCountry::Gr, "EL 094259216").unwrap();
         assert_eq!(id.as_str(), "094259216");
         assert_eq!(id.country(), TaxCountry::Gr);
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, "000000000"),
-            Err(TaxIdError::AfmAllZeros)
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, "GR 00000000"),
-            Err(TaxIdError::AfmAllZeros)
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, "0942592161"),
-            Err(TaxIdError::AfmLength(10))
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, ""),
-            Err(TaxIdError::AfmLength(0))
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, "09425921６"),
-            Err(TaxIdError::AfmNotDigits)
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Gr, "CY094259216"),
-            Err(TaxIdError::AfmNotDigits)
-        );
+        assert_eq!(TaxId::parse(TaxCountry::Gr, "000000000"), Err(TaxIdError::AfmAllZeros));
+        assert_eq!(TaxId::parse(TaxCountry::Gr, "GR 00000000"), Err(TaxIdError::AfmAllZeros));
+        assert_eq!(TaxId::parse(TaxCountry::Gr, "0942592161"), Err(TaxIdError::AfmLength(10)));
+        assert_eq!(TaxId::parse(TaxCountry::Gr, ""), Err(TaxIdError::AfmLength(0)));
+        assert_eq!(TaxId::parse(TaxCountry::Gr, "09425921６"), Err(TaxIdError::AfmNotDigits));
+        assert_eq!(TaxId::parse(TaxCountry::Gr, "CY094259216"), Err(TaxIdError::AfmNotDigits));
     }
 
     #[test]
@@ -386,19 +342,10 @@ mod tests {
         assert!(id.is_flagged());
         assert_eq!(id.as_str(), wrong);
         // The same mistake on a TIC that does not start with 6 is refused.
-        assert_eq!(
-            TaxId::parse(TaxCountry::Cy, "CY 10246672F"),
-            Err(TaxIdError::TicCheckLetter)
-        );
+        assert_eq!(TaxId::parse(TaxCountry::Cy, "CY 10246672F"), Err(TaxIdError::TicCheckLetter));
         // Format rules still apply to a 6.
-        assert_eq!(
-            TaxId::parse(TaxCountry::Cy, "6000000012"),
-            Err(TaxIdError::TicLength(10))
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Cy, "6000000AB"),
-            Err(TaxIdError::TicFormat)
-        );
+        assert_eq!(TaxId::parse(TaxCountry::Cy, "6000000012"), Err(TaxIdError::TicLength(10)));
+        assert_eq!(TaxId::parse(TaxCountry::Cy, "6000000AB"), Err(TaxIdError::TicFormat));
     }
 
     #[test]
@@ -406,18 +353,9 @@ mod tests {
         let id = TaxId::parse(TaxCountry::Other, "de 123-456 789").unwrap();
         assert_eq!(id.as_str(), "DE123456789");
         assert_eq!(id.country(), TaxCountry::Other);
-        assert_eq!(
-            TaxId::parse(TaxCountry::Other, " - "),
-            Err(TaxIdError::OtherFormat)
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Other, &"1".repeat(21)),
-            Err(TaxIdError::OtherFormat)
-        );
-        assert_eq!(
-            TaxId::parse(TaxCountry::Other, "AB/12"),
-            Err(TaxIdError::OtherFormat)
-        );
+        assert_eq!(TaxId::parse(TaxCountry::Other, " - "), Err(TaxIdError::OtherFormat));
+        assert_eq!(TaxId::parse(TaxCountry::Other, &"1".repeat(21)), Err(TaxIdError::OtherFormat));
+        assert_eq!(TaxId::parse(TaxCountry::Other, "AB/12"), Err(TaxIdError::OtherFormat));
     }
 
     #[test]

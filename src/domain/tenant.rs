@@ -42,16 +42,13 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(s: &str) -> Result<Slug, String> {
         let ok = (2..=40).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
             Ok(Slug(s.to_string()))
         } else {
-            Err(format!(
-                "{s:?} is not a slug: use 2 to 40 lower-case letters, digits and inner hyphens"
-            ))
+            Err(format!("{s:?} is not a slug: use 2 to 40 lower-case letters, digits and inner hyphens"))
         }
     }
 
@@ -62,8 +59,7 @@ impl Slug {
 
 /// Parses an IANA time zone name such as `Europe/Athens`.
 pub fn parse_time_zone(s: &str) -> Result<Tz, String> {
-    s.parse::<Tz>()
-        .map_err(|_| format!("{s:?} is not an IANA time zone"))
+    s.parse::<Tz>().map_err(|_| format!("{s:?} is not an IANA time zone"))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,10 +96,7 @@ pub struct Policies {
 impl Policies {
     /// The defaults of a Greek municipality.
     pub fn greek_default() -> Policies {
-        Policies {
-            surcharge: vec![SurchargePolicy::greek_default()],
-            ..Policies::default()
-        }
+        Policies { surcharge: vec![SurchargePolicy::greek_default()], ..Policies::default() }
     }
 }
 
@@ -161,16 +154,8 @@ impl SurchargePolicy {
             debt_kinds: None,
             month_rule: MonthRule::Started,
             rate_periods: vec![
-                RatePeriod {
-                    from: d(1900, 1, 1),
-                    to: Some(d(2014, 1, 1)),
-                    monthly_percent: Decimal::new(100, 2),
-                },
-                RatePeriod {
-                    from: d(2014, 1, 1),
-                    to: None,
-                    monthly_percent: Decimal::new(73, 2),
-                },
+                RatePeriod { from: d(1900, 1, 1), to: Some(d(2014, 1, 1)), monthly_percent: Decimal::new(100, 2) },
+                RatePeriod { from: d(2014, 1, 1), to: None, monthly_percent: Decimal::new(73, 2) },
             ],
             steps: vec![],
             cap_percent_of_principal: None,
@@ -178,9 +163,7 @@ impl SurchargePolicy {
     }
 
     pub fn applies_to(&self, kind: DebtKind) -> bool {
-        self.debt_kinds
-            .as_ref()
-            .is_none_or(|ks| ks.iter().any(|k| k == kind.as_str()))
+        self.debt_kinds.as_ref().is_none_or(|ks| ks.iter().any(|k| k == kind.as_str()))
     }
 }
 
@@ -204,11 +187,7 @@ pub struct AllocationPolicy {
 
 impl Default for AllocationPolicy {
     fn default() -> Self {
-        AllocationPolicy {
-            version: 1,
-            split: SplitRule::SurchargesFirst,
-            auto_apply_credit: false,
-        }
+        AllocationPolicy { version: 1, split: SplitRule::SurchargesFirst, auto_apply_credit: false }
     }
 }
 
@@ -230,8 +209,7 @@ impl Default for CertificatePolicy {
             blocking_kinds: None,
             installments_current_count_as_clear: true,
             legal_basis_el: "Άρθρο 285 του ν. 3463/2006 (Κώδικας Δήμων και Κοινοτήτων)".into(),
-            legal_basis_en: "Article 285 of Law 3463/2006 (Code of Municipalities and Communities)"
-                .into(),
+            legal_basis_en: "Article 285 of Law 3463/2006 (Code of Municipalities and Communities)".into(),
         }
     }
 }
@@ -272,9 +250,7 @@ pub fn revenue_code_for(
 ) -> Option<&RevenueCode> {
     codes
         .iter()
-        .filter(|c| {
-            c.debt_kind == kind.as_str() && c.year_class == class && c.component == component
-        })
+        .filter(|c| c.debt_kind == kind.as_str() && c.year_class == class && c.component == component)
         .filter(|c| c.effective_from_year <= fiscal_year)
         .max_by_key(|c| c.effective_from_year)
 }
@@ -285,8 +261,7 @@ mod tests {
 
     #[test]
     fn policies_read_from_partial_documents_with_defaults() {
-        let p: Policies =
-            serde_json::from_str(r#"{"allocation":{"split":"proportional"}}"#).unwrap();
+        let p: Policies = serde_json::from_str(r#"{"allocation":{"split":"proportional"}}"#).unwrap();
         assert_eq!(p.allocation.split, SplitRule::Proportional);
         assert_eq!(p.allocation.version, 1);
         assert_eq!(p.certificate.validity_days, 30);
@@ -305,15 +280,7 @@ mod tests {
             code: c.into(),
         };
         let codes = vec![rc(2020, "0311"), rc(2025, "0312")];
-        let pick = |y| {
-            revenue_code_for(
-                &codes,
-                DebtKind::Water,
-                YearClass::Current,
-                Component::Principal,
-                y,
-            )
-        };
+        let pick = |y| revenue_code_for(&codes, DebtKind::Water, YearClass::Current, Component::Principal, y);
         assert_eq!(pick(2019), None);
         assert_eq!(pick(2024).map(|c| c.code.as_str()), Some("0311"));
         assert_eq!(pick(2026).map(|c| c.code.as_str()), Some("0312"));
@@ -336,21 +303,12 @@ mod tests {
         };
         // 22:30 UTC on New Year's Eve is already 1 January in Athens (UTC+2) ...
         let at = Utc.with_ymd_and_hms(2026, 12, 31, 22, 30, 0).unwrap();
-        assert_eq!(
-            t.local_date(at),
-            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
-        );
+        assert_eq!(t.local_date(at), NaiveDate::from_ymd_opt(2027, 1, 1).unwrap());
         // ... and in summer (UTC+3) 21:30 UTC is the next day too.
         let summer = Utc.with_ymd_and_hms(2026, 7, 31, 21, 30, 0).unwrap();
-        assert_eq!(
-            t.local_date(summer),
-            NaiveDate::from_ymd_opt(2026, 8, 1).unwrap()
-        );
+        assert_eq!(t.local_date(summer), NaiveDate::from_ymd_opt(2026, 8, 1).unwrap());
         t.time_zone = parse_time_zone("UTC").unwrap();
-        assert_eq!(
-            t.local_date(at),
-            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap()
-        );
+        assert_eq!(t.local_date(at), NaiveDate::from_ymd_opt(2026, 12, 31).unwrap());
     }
 
     #[test]

@@ -28,9 +28,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             Err(JsonRejection::JsonDataError(e)) => Err(AppError::invalid("body", e.body_text())),
             Err(JsonRejection::JsonSyntaxError(e)) => Err(AppError::BadRequest(e.body_text())),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(AppError::UnsupportedMediaType),
-            Err(JsonRejection::BytesRejection(_)) => {
-                Err(AppError::TooLarge(crate::http::BODY_LIMIT_BYTES))
-            }
+            Err(JsonRejection::BytesRejection(_)) => Err(AppError::TooLarge(crate::http::BODY_LIMIT_BYTES)),
             Err(other) => Err(AppError::BadRequest(other.body_text())),
         }
     }
@@ -39,9 +37,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 fn bearer(parts: &Parts) -> Option<&str> {
     let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
+    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
 }
 
 /// A request made with a live tenant API key.
@@ -52,37 +48,23 @@ pub struct TenantAuth {
 }
 
 /// Resolves a tenant key to its tenant and key id, or `None`.
-pub async fn resolve_tenant_key(
-    state: &AppState,
-    key: &str,
-) -> Result<Option<(Tenant, Uuid)>, AppError> {
+pub async fn resolve_tenant_key(state: &AppState, key: &str) -> Result<Option<(Tenant, Uuid)>, AppError> {
     let Some(tenant_id) = secret::tenant_of_key(key) else {
         return Ok(None);
     };
-    let Some(key_id) = keys::find_api_key(&state.db, tenant_id, &secret::sha256_hex(key)).await?
-    else {
+    let Some(key_id) = keys::find_api_key(&state.db, tenant_id, &secret::sha256_hex(key)).await? else {
         return Ok(None);
     };
-    Ok(tenants::by_id(&state.db, tenant_id)
-        .await?
-        .map(|t| (t, key_id)))
+    Ok(tenants::by_id(&state.db, tenant_id).await?.map(|t| (t, key_id)))
 }
 
 impl FromRequestParts<AppState> for TenantAuth {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let key = bearer(parts).ok_or(AppError::Unauthenticated)?;
-        let (tenant, key_id) = resolve_tenant_key(state, key)
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let actor = Actor::TenantKey {
-            tenant_id: tenant.id,
-            key_id,
-        };
+        let (tenant, key_id) = resolve_tenant_key(state, key).await?.ok_or(AppError::Unauthenticated)?;
+        let actor = Actor::TenantKey { tenant_id: tenant.id, key_id };
         Ok(TenantAuth { tenant, actor })
     }
 }
@@ -97,19 +79,10 @@ pub struct OperatorAuth {
 impl FromRequestParts<AppState> for OperatorAuth {
     type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let key = bearer(parts)
-            .filter(|k| secret::is_operator_key(k))
-            .ok_or(AppError::NotFound)?;
-        let key_id = keys::find_operator_key(&state.db, &secret::sha256_hex(key))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        Ok(OperatorAuth {
-            actor: Actor::Operator { key_id },
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let key = bearer(parts).filter(|k| secret::is_operator_key(k)).ok_or(AppError::NotFound)?;
+        let key_id = keys::find_operator_key(&state.db, &secret::sha256_hex(key)).await?.ok_or(AppError::NotFound)?;
+        Ok(OperatorAuth { actor: Actor::Operator { key_id } })
     }
 }
 

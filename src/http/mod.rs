@@ -6,6 +6,7 @@ pub mod extract;
 pub mod officer;
 pub mod ops;
 pub mod page;
+pub mod rate_limit;
 
 use std::time::Instant;
 
@@ -60,16 +61,8 @@ async fn security_headers(req: Request, next: Next) -> Response {
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");
-    set(
-        h,
-        "strict-transport-security",
-        "max-age=63072000; includeSubDomains",
-    );
-    set(
-        h,
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(), payment=()",
-    );
+    set(h, "strict-transport-security", "max-age=63072000; includeSubDomains");
+    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(), payment=()");
     set(h, "cross-origin-opener-policy", "same-origin");
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
@@ -90,14 +83,12 @@ async fn observe(State(st): State<AppState>, req: Request, next: Next) -> Respon
     let res = next.run(req).await;
     let elapsed = started.elapsed();
     let status = res.status().as_u16();
-    let metric_route = if res.status() == axum::http::StatusCode::NOT_FOUND && !route.contains('{')
-    {
+    let metric_route = if res.status() == axum::http::StatusCode::NOT_FOUND && !route.contains('{') {
         "unmatched".to_string()
     } else {
         route.clone()
     };
-    st.metrics
-        .observe(method.as_str(), &metric_route, status, elapsed);
+    st.metrics.observe(method.as_str(), &metric_route, status, elapsed);
     tracing::info!(target: "access", method = %method, route = %route, status, elapsed_ms = elapsed.as_millis() as u64, "request");
     res
 }
@@ -108,9 +99,7 @@ pub fn redact_path(path: &str) -> String {
     path.split('/')
         .map(|seg| {
             let tokenish = seg.len() >= 16
-                && seg
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=');
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=');
             if tokenish { "{redacted}" } else { seg }
         })
         .collect::<Vec<_>>()
@@ -121,14 +110,8 @@ pub fn redact_path(path: &str) -> String {
 mod tests {
     #[test]
     fn long_path_segments_are_redacted() {
-        assert_eq!(
-            super::redact_path("/V/ABCDEFGHIJKLMNOPQRSTUVWX"),
-            "/V/{redacted}"
-        );
-        assert_eq!(
-            super::redact_path("/api/v1/lookup/RF18539007547034"),
-            "/api/v1/lookup/{redacted}"
-        );
+        assert_eq!(super::redact_path("/V/ABCDEFGHIJKLMNOPQRSTUVWX"), "/V/{redacted}");
+        assert_eq!(super::redact_path("/api/v1/lookup/RF18539007547034"), "/api/v1/lookup/{redacted}");
         assert_eq!(super::redact_path("/officer/login"), "/officer/login");
     }
 }

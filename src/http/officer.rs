@@ -34,23 +34,15 @@ pub fn router() -> Router<AppState> {
 
 async fn stylesheet() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/app.css"),
     )
         .into_response()
 }
 
 fn cookie_header(st: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if st.settings.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    let v =
-        format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
+    let secure = if st.settings.secure_cookies { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
@@ -66,12 +58,7 @@ struct LoginPage {
     error: Option<&'static str>,
 }
 
-fn login_page(
-    st: &AppState,
-    lang: Lang,
-    status: StatusCode,
-    error: Option<&'static str>,
-) -> Response {
+fn login_page(st: &AppState, lang: Lang, status: StatusCode, error: Option<&'static str>) -> Response {
     let csrf = secret::random_token();
     let page = LoginPage {
         lang: lang_code(lang),
@@ -87,18 +74,11 @@ fn login_page(
         error,
     };
     let mut res = render(status, &page);
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(st, LOGIN_CSRF_COOKIE, &csrf, 3600),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(st, LOGIN_CSRF_COOKIE, &csrf, 3600));
     res
 }
 
-async fn login_form(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
+async fn login_form(State(st): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     login_page(&st, lang_of(&headers, q.as_deref()), StatusCode::OK, None)
 }
 
@@ -115,42 +95,27 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, q.as_deref());
-    let csrf_ok =
-        cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf));
+    let csrf_ok = cookie(&headers, LOGIN_CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf));
     if !csrf_ok {
         return Ok(login_page(
             &st,
             lang,
             StatusCode::FORBIDDEN,
-            Some(t(
-                lang,
-                "Η φόρμα έληξε. Δοκιμάστε ξανά.",
-                "The form expired. Please try again.",
-            )),
+            Some(t(lang, "Η φόρμα έληξε. Δοκιμάστε ξανά.", "The form expired. Please try again.")),
         ));
     }
-    let Some((tenant, key_id)) = resolve_tenant_key(&st, f.api_key.trim())
-        .await
-        .map_err(|e| PageError(lang, e))?
+    let Some((tenant, key_id)) = resolve_tenant_key(&st, f.api_key.trim()).await.map_err(|e| PageError(lang, e))?
     else {
         return Ok(login_page(
             &st,
             lang,
             StatusCode::UNAUTHORIZED,
-            Some(t(
-                lang,
-                "Το κλειδί δεν είναι έγκυρο.",
-                "That key is not valid.",
-            )),
+            Some(t(lang, "Το κλειδί δεν είναι έγκυρο.", "That key is not valid.")),
         ));
     };
     let token = secret::random_token();
     let now = st.clock.now();
-    let mut tx = st
-        .db
-        .begin_write()
-        .await
-        .map_err(|e| PageError(lang, e.into()))?;
+    let mut tx = st.db.begin_write().await.map_err(|e| PageError(lang, e.into()))?;
     sessions::create(
         &mut tx,
         tenant.id,
@@ -162,10 +127,7 @@ async fn login(
     )
     .await
     .map_err(|e| PageError(lang, e.into()))?;
-    let actor = crate::domain::actor::Actor::TenantKey {
-        tenant_id: tenant.id,
-        key_id,
-    };
+    let actor = crate::domain::actor::Actor::TenantKey { tenant_id: tenant.id, key_id };
     audit::append(
         &mut tx,
         tenant.id,
@@ -180,22 +142,13 @@ async fn login(
     tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
     let mut res = Redirect::to("/officer").into_response();
     let value = format!("{}.{}", tenant.id.simple(), token);
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(&st, SESSION_COOKIE, &value, SESSION_HOURS * 3600),
-    );
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(&st, LOGIN_CSRF_COOKIE, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, SESSION_COOKIE, &value, SESSION_HOURS * 3600));
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, LOGIN_CSRF_COOKIE, "", 0));
     Ok(res)
 }
 
 /// The officer's session from the cookie: (tenant id, token, session).
-async fn session(
-    st: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<(Uuid, String, sessions::Session)>, AppError> {
+async fn session(st: &AppState, headers: &HeaderMap) -> Result<Option<(Uuid, String, sessions::Session)>, AppError> {
     let Some(v) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
@@ -232,31 +185,18 @@ async fn dashboard(
     RawQuery(q): RawQuery,
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, q.as_deref());
-    let Some((tenant_id, _, s)) = session(&st, &headers)
-        .await
-        .map_err(|e| PageError(lang, e))?
-    else {
+    let Some((tenant_id, _, s)) = session(&st, &headers).await.map_err(|e| PageError(lang, e))? else {
         return Ok(Redirect::to("/officer/login").into_response());
     };
     let tenant = tenants::by_id(&st.db, tenant_id)
         .await
         .map_err(|e| PageError(lang, e.into()))?
         .ok_or(PageError(lang, AppError::NotFound))?;
-    let entries = audit::recent(&st.db, tenant_id, 20)
-        .await
-        .map_err(|e| PageError(lang, e.into()))?;
+    let entries = audit::recent(&st.db, tenant_id, 20).await.map_err(|e| PageError(lang, e.into()))?;
     let page = Dashboard {
         lang: lang_code(lang),
-        title: t(
-            lang,
-            "Ταμείο — υπηρεσία οικονομικών",
-            "Cash office — finance department",
-        ),
-        tenant_name: if lang == Lang::En {
-            tenant.name_en.clone()
-        } else {
-            tenant.name_el.clone()
-        },
+        title: t(lang, "Ταμείο — υπηρεσία οικονομικών", "Cash office — finance department"),
+        tenant_name: if lang == Lang::En { tenant.name_en.clone() } else { tenant.name_el.clone() },
         test_mode: (tenant.mode == crate::domain::tenant::TenantMode::Test)
             .then(|| t(lang, "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ", "TEST MODE")),
         audit_heading: t(lang, "Τελευταίες ενέργειες", "Recent actions"),
@@ -266,14 +206,7 @@ async fn dashboard(
         col_what: t(lang, "Τι", "What"),
         entries: entries
             .into_iter()
-            .map(|e| {
-                (
-                    e.record.seq,
-                    crate::domain::audit::format_at(e.record.at),
-                    e.record.actor,
-                    e.record.action,
-                )
-            })
+            .map(|e| (e.record.seq, crate::domain::audit::format_at(e.record.at), e.record.actor, e.record.action))
             .collect(),
         logout: t(lang, "Αποσύνδεση", "Sign out"),
         csrf: s.csrf_token,
@@ -293,31 +226,16 @@ async fn logout(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, q.as_deref());
-    let Some((tenant_id, token, s)) = session(&st, &headers)
-        .await
-        .map_err(|e| PageError(lang, e))?
-    else {
+    let Some((tenant_id, token, s)) = session(&st, &headers).await.map_err(|e| PageError(lang, e))? else {
         return Ok(Redirect::to("/officer/login").into_response());
     };
     if !secret::same_secret(&s.csrf_token, &f.csrf) {
-        return Err(PageError(
-            lang,
-            AppError::Forbidden("CSRF token mismatch".into()),
-        ));
+        return Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())));
     }
     let now = st.clock.now();
-    let mut tx = st
-        .db
-        .begin_write()
-        .await
-        .map_err(|e| PageError(lang, e.into()))?;
-    sessions::end(&mut tx, tenant_id, &secret::sha256_hex(&token), now)
-        .await
-        .map_err(|e| PageError(lang, e.into()))?;
-    let actor = crate::domain::actor::Actor::TenantKey {
-        tenant_id,
-        key_id: s.api_key_id,
-    };
+    let mut tx = st.db.begin_write().await.map_err(|e| PageError(lang, e.into()))?;
+    sessions::end(&mut tx, tenant_id, &secret::sha256_hex(&token), now).await.map_err(|e| PageError(lang, e.into()))?;
+    let actor = crate::domain::actor::Actor::TenantKey { tenant_id, key_id: s.api_key_id };
     audit::append(
         &mut tx,
         tenant_id,
@@ -331,9 +249,6 @@ async fn logout(
     .map_err(|e| PageError(lang, e.into()))?;
     tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
     let mut res = Redirect::to("/officer/login").into_response();
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        cookie_header(&st, SESSION_COOKIE, "", 0),
-    );
+    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, SESSION_COOKIE, "", 0));
     Ok(res)
 }

@@ -16,10 +16,7 @@ pub fn router(openapi: Arc<utoipa::openapi::OpenApi>) -> Router<AppState> {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route(
-            "/api/v1/openapi.json",
-            get(move || async move { axum::Json(openapi.as_ref().clone()) }),
-        )
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(openapi.as_ref().clone()) }))
 }
 
 /// Ready when the database answers.
@@ -39,16 +36,8 @@ async fn metrics(State(st): State<AppState>) -> Response {
         Db::Postgres(p) => (p.size(), p.num_idle()),
     };
     let body = st.metrics.render(&[
-        (
-            "tameio_db_pool_connections",
-            "Open database connections.",
-            i64::from(size),
-        ),
-        (
-            "tameio_db_pool_idle",
-            "Idle database connections.",
-            i64::try_from(idle).unwrap_or(i64::MAX),
-        ),
+        ("tameio_db_pool_connections", "Open database connections.", i64::from(size)),
+        ("tameio_db_pool_idle", "Idle database connections.", i64::try_from(idle).unwrap_or(i64::MAX)),
     ]);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

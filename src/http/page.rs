@@ -12,11 +12,7 @@ use crate::error::AppError;
 pub fn lang_of(headers: &HeaderMap, query: Option<&str>) -> Lang {
     let from_query = query.and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("lang=")));
     let from_cookie = || cookie(headers, "lang");
-    match from_query
-        .map(str::to_string)
-        .or_else(from_cookie)
-        .as_deref()
-    {
+    match from_query.map(str::to_string).or_else(from_cookie).as_deref() {
         Some("en") => Lang::En,
         _ => Lang::El,
     }
@@ -36,15 +32,10 @@ pub fn t(lang: Lang, el: &'static str, en: &'static str) -> &'static str {
 
 /// The value of one cookie of the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_string())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
 }
 
 /// Renders a template, or a plain 500 when the template itself fails.
@@ -83,39 +74,19 @@ pub fn error_page(lang: Lang, status: StatusCode) -> Response {
         ),
         StatusCode::FORBIDDEN => (
             t(lang, "Η φόρμα έληξε", "The form has expired"),
-            t(
-                lang,
-                "Ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
-                "Reload the page and try again.",
-            ),
+            t(lang, "Ανανεώστε τη σελίδα και δοκιμάστε ξανά.", "Reload the page and try again."),
         ),
         s if s.is_client_error() => (
-            t(
-                lang,
-                "Το αίτημα δεν είναι έγκυρο",
-                "The request is not valid",
-            ),
-            t(
-                lang,
-                "Ελέγξτε τα στοιχεία και δοκιμάστε ξανά.",
-                "Check what you entered and try again.",
-            ),
+            t(lang, "Το αίτημα δεν είναι έγκυρο", "The request is not valid"),
+            t(lang, "Ελέγξτε τα στοιχεία και δοκιμάστε ξανά.", "Check what you entered and try again."),
         ),
         _ => (
             t(lang, "Κάτι πήγε στραβά", "Something went wrong"),
-            t(
-                lang,
-                "Δοκιμάστε ξανά σε λίγο. Δεν έγινε καμία χρέωση.",
-                "Try again shortly. Nothing was charged.",
-            ),
+            t(lang, "Δοκιμάστε ξανά σε λίγο. Δεν έγινε καμία χρέωση.", "Try again shortly. Nothing was charged."),
         ),
     };
-    let page = ErrorPage {
-        lang: lang_code(lang),
-        title,
-        message,
-        home: t(lang, "Αρχική σελίδα", "Start page"),
-    };
+    let page =
+        ErrorPage { lang: lang_code(lang), title, message, home: t(lang, "Αρχική σελίδα", "Start page") };
     render(status, &page)
 }
 

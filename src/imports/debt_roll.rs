@@ -151,19 +151,11 @@ pub struct Problem {
 
 impl Problem {
     pub fn file(reason: impl Into<String>) -> Problem {
-        Problem {
-            row: 0,
-            column: None,
-            reason: reason.into(),
-        }
+        Problem { row: 0, column: None, reason: reason.into() }
     }
 
     pub fn at(row: u64, column: &str, reason: impl Into<String>) -> Problem {
-        Problem {
-            row,
-            column: Some(column.into()),
-            reason: reason.into(),
-        }
+        Problem { row, column: Some(column.into()), reason: reason.into() }
     }
 }
 
@@ -204,11 +196,7 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems>
     let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
         Ok(t) => t,
         Err(e) => {
-            let line = bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count()
-                + 1;
+            let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
             problems.push(Problem::file(format!(
                 "the file is not UTF-8 (first bad byte on line {line}); save it as UTF-8"
             )));
@@ -216,15 +204,8 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems>
         }
     };
     let header = text.lines().next().unwrap_or("");
-    let delimiter = if header.matches(';').count() > header.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).from_reader(text.as_bytes());
     let index = match column_index(&mut reader) {
         Ok(i) => i,
         Err(p) => {
@@ -250,18 +231,12 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems>
             Err(e) => {
                 let row = e.position().map_or(0, |p| p.line());
                 let reason = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => {
+                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
                         format!("the row has {len} fields, the header has {expected_len}")
                     }
                     _ => format!("unreadable: {e}"),
                 };
-                problems.push(Problem {
-                    row,
-                    column: None,
-                    reason,
-                });
+                problems.push(Problem { row, column: None, reason });
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
                     break;
                 }
@@ -283,10 +258,7 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems>
 type Index = HashMap<&'static str, usize>;
 
 fn column_index(reader: &mut csv::Reader<&[u8]>) -> Result<Index, Problem> {
-    let headers = reader
-        .headers()
-        .map_err(|e| Problem::file(format!("cannot read the header: {e}")))?
-        .clone();
+    let headers = reader.headers().map_err(|e| Problem::file(format!("cannot read the header: {e}")))?.clone();
     let mut index = Index::new();
     let mut unknown = Vec::new();
     for (i, h) in headers.iter().enumerate() {
@@ -299,11 +271,7 @@ fn column_index(reader: &mut csv::Reader<&[u8]>) -> Result<Index, Problem> {
             None => unknown.push(h),
         }
     }
-    let missing: Vec<&str> = COLUMNS
-        .iter()
-        .filter(|c| !index.contains_key(*c))
-        .copied()
-        .collect();
+    let missing: Vec<&str> = COLUMNS.iter().filter(|c| !index.contains_key(*c)).copied().collect();
     if !missing.is_empty() || !unknown.is_empty() {
         return Err(Problem::file(format!(
             "the header must name the columns {}; missing: [{}], unknown: [{}]",
@@ -315,29 +283,13 @@ fn column_index(reader: &mut csv::Reader<&[u8]>) -> Result<Index, Problem> {
     Ok(index)
 }
 
-fn parse_row(
-    row: u64,
-    rec: &csv::StringRecord,
-    index: &Index,
-    opts: ParseOptions,
-) -> Result<DebtRow, Vec<Problem>> {
+fn parse_row(row: u64, rec: &csv::StringRecord, index: &Index, opts: ParseOptions) -> Result<DebtRow, Vec<Problem>> {
     let mut problems = Vec::new();
-    let field = |name: &str| -> String {
-        index
-            .get(name)
-            .and_then(|i| rec.get(*i))
-            .unwrap_or("")
-            .trim()
-            .nfc()
-            .collect()
-    };
+    let field =
+        |name: &str| -> String { index.get(name).and_then(|i| rec.get(*i)).unwrap_or("").trim().nfc().collect() };
     let mut fail = |col: &str, reason: String| problems.push(Problem::at(row, col, reason));
 
-    let text = |col: &str,
-                max: usize,
-                required: bool,
-                fail: &mut dyn FnMut(&str, String)|
-     -> Option<String> {
+    let text = |col: &str, max: usize, required: bool, fail: &mut dyn FnMut(&str, String)| -> Option<String> {
         let v = field(col);
         if v.is_empty() {
             if required {
@@ -369,10 +321,7 @@ fn parse_row(
     let tax_country = match field("tax_country").parse::<TaxCountry>() {
         Ok(c) => Some(c),
         Err(_) => {
-            fail(
-                "tax_country",
-                format!("{:?} is not GR, CY or other", field("tax_country")),
-            );
+            fail("tax_country", format!("{:?} is not GR, CY or other", field("tax_country")));
             None
         }
     };
@@ -391,9 +340,7 @@ fn parse_row(
     let address = text("address", 300, false, &mut fail).unwrap_or_default();
     let email = text("email", 254, false, &mut fail);
     if let Some(e) = &email {
-        let plausible = e
-            .split_once('@')
-            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
+        let plausible = e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !e.contains(' '));
         if !plausible {
             fail("email", "is not an e-mail address".into());
         }
@@ -402,20 +349,14 @@ fn parse_row(
         Ok(k) => Some(k),
         Err(_) => {
             let kinds: Vec<&str> = DebtKind::ALL.iter().map(|k| k.as_str()).collect();
-            fail(
-                "kind",
-                format!("{:?} is not one of {}", field("kind"), kinds.join(", ")),
-            );
+            fail("kind", format!("{:?} is not one of {}", field("kind"), kinds.join(", ")));
             None
         }
     };
     let fiscal_year = match field("fiscal_year").parse::<i32>() {
         Ok(y) if (1980..=2200).contains(&y) => Some(y),
         _ => {
-            fail(
-                "fiscal_year",
-                format!("{:?} is not a fiscal year", field("fiscal_year")),
-            );
+            fail("fiscal_year", format!("{:?} is not a fiscal year", field("fiscal_year")));
             None
         }
     };
@@ -475,18 +416,8 @@ fn parse_row(
     if !problems.is_empty() {
         return Err(problems);
     }
-    match (
-        source_id,
-        party_source_id,
-        party_kind,
-        tax_country,
-        name,
-        kind,
-        fiscal_year,
-        principal,
-        assessed_on,
-        due_on,
-    ) {
+    match (source_id, party_source_id, party_kind, tax_country, name, kind, fiscal_year, principal, assessed_on, due_on)
+    {
         (
             Some(source_id),
             Some(party_sid),
@@ -501,15 +432,7 @@ fn parse_row(
         ) => Ok(DebtRow {
             row,
             source_id,
-            party: PartyRow {
-                source_id: party_sid,
-                kind: pk,
-                tax_country: tc,
-                tax_id,
-                name,
-                address,
-                email,
-            },
+            party: PartyRow { source_id: party_sid, kind: pk, tax_country: tc, tax_id, name, address, email },
             kind,
             fiscal_year,
             revenue_code,
@@ -520,11 +443,7 @@ fn parse_row(
             due_on,
             rf,
         }),
-        _ => Err(vec![Problem {
-            row,
-            column: None,
-            reason: "the row is incomplete".into(),
-        }]),
+        _ => Err(vec![Problem { row, column: None, reason: "the row is incomplete".into() }]),
     }
 }
 
@@ -560,16 +479,8 @@ fn check_consistency(rows: &[DebtRow], problems: &mut Problems) {
         }
         if let Some(rf) = &r.rf {
             match rfs.get(rf.as_str()) {
-                Some(first)
-                    if debts
-                        .get(r.source_id.as_str())
-                        .is_some_and(|(row, _)| row != first) =>
-                {
-                    problems.push(Problem::at(
-                        r.row,
-                        "rf",
-                        format!("is already the RF of row {first}"),
-                    ));
+                Some(first) if debts.get(r.source_id.as_str()).is_some_and(|(row, _)| row != first) => {
+                    problems.push(Problem::at(r.row, "rf", format!("is already the RF of row {first}")));
                 }
                 Some(_) => {}
                 None => {
@@ -616,27 +527,14 @@ mod tests {
             HEADER.replace(',', ";"),
             "D-1;P-1;company;090000045;GR;ΑΡΤΟΠΟΙΕΙΟ ΙΚΕ;;;municipal_fee;2025;0311;;Τέλος;1234,56;10/01/2025;28/02/2025;RF18 5390 0754 7034"
         );
-        let opts = ParseOptions {
-            decimal_comma: true,
-            date_format: DateFormat::Dmy,
-        };
+        let opts = ParseOptions { decimal_comma: true, date_format: DateFormat::Dmy };
         let rows = parse(text.as_bytes(), opts).unwrap();
         assert_eq!(rows[0].principal, Cents::new(123_456));
-        assert_eq!(
-            rows[0].due_on,
-            NaiveDate::from_ymd_opt(2025, 2, 28).unwrap()
-        );
-        assert_eq!(
-            rows[0].rf.as_ref().map(|r| r.as_str()),
-            Some("RF18539007547034")
-        );
+        assert_eq!(rows[0].due_on, NaiveDate::from_ymd_opt(2025, 2, 28).unwrap());
+        assert_eq!(rows[0].rf.as_ref().map(|r| r.as_str()), Some("RF18539007547034"));
         // Without the options the same file names each problem.
         let err = parse(text.as_bytes(), ParseOptions::default()).unwrap_err();
-        let cols: Vec<_> = err
-            .list
-            .iter()
-            .map(|p| p.column.clone().unwrap_or_default())
-            .collect();
+        let cols: Vec<_> = err.list.iter().map(|p| p.column.clone().unwrap_or_default()).collect();
         assert_eq!(cols, ["principal", "assessed_on", "due_on"]);
         assert!(err.list[0].reason.contains("--decimal-comma"));
     }
@@ -650,11 +548,8 @@ mod tests {
             "D-4,P-4,person,090000045,GR,Γ,,,property_duty,2025,,,x,1.005,2025-01-10,2025-02-28,",
         ];
         let err = parse(&file(&rows), ParseOptions::default()).unwrap_err();
-        let found: Vec<(u64, String)> = err
-            .list
-            .iter()
-            .map(|p| (p.row, p.column.clone().unwrap_or_default()))
-            .collect();
+        let found: Vec<(u64, String)> =
+            err.list.iter().map(|p| (p.row, p.column.clone().unwrap_or_default())).collect();
         assert_eq!(
             found,
             [
@@ -675,27 +570,12 @@ mod tests {
     fn duplicates_inside_a_file_must_agree() {
         let changed = GOOD.replace("12.50", "13.50");
         let other_party = GOOD.replace("D-1,", "D-2,").replace("Οδός 1", "Οδός 2");
-        let err = parse(
-            &file(&[GOOD, GOOD, &changed, &other_party]),
-            ParseOptions::default(),
-        )
-        .unwrap_err();
+        let err = parse(&file(&[GOOD, GOOD, &changed, &other_party]), ParseOptions::default()).unwrap_err();
         assert_eq!(err.list.len(), 2, "{:?}", err.list);
-        assert_eq!(
-            (err.list[0].row, err.list[0].column.as_deref()),
-            (4, Some("source_id"))
-        );
-        assert_eq!(
-            (err.list[1].row, err.list[1].column.as_deref()),
-            (5, Some("party_source_id"))
-        );
+        assert_eq!((err.list[0].row, err.list[0].column.as_deref()), (4, Some("source_id")));
+        assert_eq!((err.list[1].row, err.list[1].column.as_deref()), (5, Some("party_source_id")));
         // Identical duplicates are fine (they are skipped when stored).
-        assert_eq!(
-            parse(&file(&[GOOD, GOOD]), ParseOptions::default())
-                .unwrap()
-                .len(),
-            2
-        );
+        assert_eq!(parse(&file(&[GOOD, GOOD]), ParseOptions::default()).unwrap().len(), 2);
     }
 
     #[test]

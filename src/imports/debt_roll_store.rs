@@ -12,7 +12,7 @@ use super::debt_roll::{self, DebtRow, ParseOptions, Problem, Problems};
 use crate::domain::actor::Actor;
 use crate::domain::rf::{RfPrefix, RfReference};
 use crate::domain::tenant::Tenant;
-use crate::store::debts::{self, NewDebt, NewParty};
+use crate::store::debts::{self, NewDebt, NewParty, NewRoll};
 use crate::store::{Db, StoreResult, audit};
 
 /// What an accepted file did.
@@ -37,10 +37,7 @@ pub enum ImportOutcome {
 }
 
 fn refused(p: Problems) -> ImportOutcome {
-    ImportOutcome::Refused {
-        problems: p.list,
-        total: p.total,
-    }
+    ImportOutcome::Refused { problems: p.list, total: p.total }
 }
 
 pub async fn import(
@@ -90,20 +87,13 @@ pub async fn import(
     }
 
     // Explicit RFs must be free on the whole platform.
-    let explicit: Vec<&str> = new_rows
-        .iter()
-        .filter_map(|r| r.rf.as_ref().map(|x| x.as_str()))
-        .collect();
+    let explicit: Vec<&str> = new_rows.iter().filter_map(|r| r.rf.as_ref().map(|x| x.as_str())).collect();
     let taken = debts::taken_rfs(&mut tx, &explicit).await?;
     for r in &new_rows {
         if let Some(rf) = &r.rf
             && taken.contains(rf.as_str())
         {
-            problems.push(Problem::at(
-                r.row,
-                "rf",
-                "this RF is already used by another debt",
-            ));
+            problems.push(Problem::at(r.row, "rf", "this RF is already used by another debt"));
         }
     }
     if !problems.is_empty() {
@@ -120,10 +110,7 @@ pub async fn import(
         }));
     }
 
-    let mut party_ids: HashMap<&str, Uuid> = stored_parties
-        .iter()
-        .map(|(s, (id, _))| (s.as_str(), *id))
-        .collect();
+    let mut party_ids: HashMap<&str, Uuid> = stored_parties.iter().map(|(s, (id, _))| (s.as_str(), *id)).collect();
     let mut new_parties = Vec::new();
     for r in &new_rows {
         if !party_ids.contains_key(r.party.source_id.as_str()) {
@@ -150,21 +137,16 @@ pub async fn import(
 
     let roll_id = Uuid::new_v4();
     let sha = hex::encode(Sha256::digest(bytes));
-    let counts = (
-        i64::try_from(rows.len()).unwrap_or(i64::MAX),
-        i64::try_from(new_debts.len()).unwrap_or(i64::MAX),
-    );
-    debts::insert_roll(
-        &mut tx,
-        tenant.id,
-        roll_id,
-        &sha,
+    let label = actor.label();
+    let roll = NewRoll {
+        id: roll_id,
+        file_sha256: &sha,
         file_name,
-        counts,
-        &actor.label(),
-        now,
-    )
-    .await?;
+        rows_total: i64::try_from(rows.len()).unwrap_or(i64::MAX),
+        rows_new: i64::try_from(new_debts.len()).unwrap_or(i64::MAX),
+        actor: &label,
+    };
+    debts::insert_roll(&mut tx, tenant.id, &roll, now).await?;
     debts::insert_parties(&mut tx, tenant.id, &new_parties, now).await?;
     debts::insert_debts(&mut tx, tenant.id, roll_id, &new_debts, now).await?;
     let summary = ImportSummary {
@@ -182,16 +164,8 @@ pub async fn import(
         "debts_unchanged": summary.debts_unchanged,
         "parties_new": summary.parties_new,
     });
-    audit::append(
-        &mut tx,
-        tenant.id,
-        now,
-        actor,
-        "debt_roll.imported",
-        &format!("debt_roll:{roll_id}"),
-        details,
-    )
-    .await?;
+    audit::append(&mut tx, tenant.id, now, actor, "debt_roll.imported", &format!("debt_roll:{roll_id}"), details)
+        .await?;
     tx.commit().await?;
     Ok(ImportOutcome::Imported(summary))
 }
@@ -218,10 +192,7 @@ fn new_debt_records(
             };
             NewDebt {
                 id: Uuid::new_v4(),
-                party_id: party_ids
-                    .get(r.party.source_id.as_str())
-                    .copied()
-                    .unwrap_or_default(),
+                party_id: party_ids.get(r.party.source_id.as_str()).copied().unwrap_or_default(),
                 source_id: r.source_id.clone(),
                 kind: r.kind.as_str(),
                 fiscal_year: r.fiscal_year,

@@ -15,18 +15,8 @@ async fn head_for_update(tx: &mut Tx, tenant: Uuid) -> StoreResult<(i64, String)
     const POSTGRES: &str = "select seq, hash from audit_heads where tenant_id = $1 for update";
     let row: Option<(i64, String)> = match tx {
         // SQLite: the transaction already holds the database's write lock.
-        Tx::Sqlite(t) => {
-            sqlx::query_as(SQLITE)
-                .bind(tenant)
-                .fetch_optional(&mut **t)
-                .await?
-        }
-        Tx::Postgres(t) => {
-            sqlx::query_as(POSTGRES)
-                .bind(tenant)
-                .fetch_optional(&mut **t)
-                .await?
-        }
+        Tx::Sqlite(t) => sqlx::query_as(SQLITE).bind(tenant).fetch_optional(&mut **t).await?,
+        Tx::Postgres(t) => sqlx::query_as(POSTGRES).bind(tenant).fetch_optional(&mut **t).await?,
     };
     row.ok_or(StoreError::NotFound)
 }
@@ -47,8 +37,7 @@ pub async fn append(
     details: serde_json::Value,
 ) -> StoreResult<i64> {
     let (head_seq, head_hash) = head_for_update(tx, tenant).await?;
-    let prev =
-        decode_hash(&head_hash).ok_or_else(|| StoreError::Corrupt("audit head hash".into()))?;
+    let prev = decode_hash(&head_hash).ok_or_else(|| StoreError::Corrupt("audit head hash".into()))?;
     let record = AuditRecord {
         seq: head_seq + 1,
         tenant,
@@ -83,21 +72,9 @@ pub async fn append(
     Ok(record.seq)
 }
 
-type EntryRow = (
-    i64,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
+type EntryRow = (i64, DateTime<Utc>, String, String, String, String, String, String);
 
-fn to_entry(
-    tenant: Uuid,
-    (seq, at, actor, action, subject, details, prev_hash, hash): EntryRow,
-) -> StoredEntry {
+fn to_entry(tenant: Uuid, (seq, at, actor, action, subject, details, prev_hash, hash): EntryRow) -> StoredEntry {
     StoredEntry {
         record: AuditRecord {
             seq,
@@ -125,20 +102,13 @@ pub async fn chain(db: &Db, tenant: Uuid) -> StoreResult<Vec<StoredEntry>> {
 
 pub async fn head(db: &Db, tenant: Uuid) -> StoreResult<Option<(i64, String)>> {
     const Q: &str = "select seq, hash from audit_heads where tenant_id = $1";
-    Ok(on_pool!(db, |p| sqlx::query_as(Q)
-        .bind(tenant)
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).fetch_optional(p).await)?)
 }
 
 /// The newest entries first, for the officer pages and the API.
 pub async fn recent(db: &Db, tenant: Uuid, limit: i64) -> StoreResult<Vec<StoredEntry>> {
     const Q: &str = "select seq, at, actor, action, subject, details, prev_hash, hash
         from audit_entries where tenant_id = $1 order by seq desc limit $2";
-    let rows: Vec<EntryRow> = on_pool!(db, |p| sqlx::query_as(Q)
-        .bind(tenant)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
+    let rows: Vec<EntryRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(limit).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| to_entry(tenant, r)).collect())
 }

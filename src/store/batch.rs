@@ -31,9 +31,6 @@ pub fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
 mod tests {
     #[test]
     fn placeholders_number_across_rows() {
-        assert_eq!(
-            super::insert_sql("t", &["a", "b"], 2),
-            "insert into t (a, b) values ($1, $2), ($3, $4)"
-        );
+        assert_eq!(super::insert_sql("t", &["a", "b"], 2), "insert into t (a, b) values ($1, $2), ($3, $4)");
     }
 }

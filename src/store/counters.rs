@@ -11,10 +11,6 @@ const NEXT: &str = "insert into counters (tenant_id, name, value) values ($1, $2
 /// The next number of `name` for `tenant` (1, 2, 3...). The upsert also locks
 /// the counter row until the transaction ends.
 pub async fn next(tx: &mut Tx, tenant: Uuid, name: &str) -> StoreResult<i64> {
-    let v: i64 = on_tx!(tx, |c| sqlx::query_scalar(NEXT)
-        .bind(tenant)
-        .bind(name)
-        .fetch_one(c)
-        .await)?;
+    let v: i64 = on_tx!(tx, |c| sqlx::query_scalar(NEXT).bind(tenant).bind(name).fetch_one(c).await)?;
     Ok(v)
 }

@@ -56,19 +56,14 @@ pub async fn lock_tenant(tx: &mut Tx, tenant: Uuid) -> StoreResult<()> {
 /// source_id -> content hash of every debt of the tenant.
 pub async fn debt_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<String, String>> {
     const Q: &str = "select source_id, content_hash from debts where tenant_id = $1";
-    let rows: Vec<(String, String)> =
-        on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
+    let rows: Vec<(String, String)> = on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
     Ok(rows.into_iter().collect())
 }
 
 /// source_id -> (id, content hash) of every party of the tenant.
-pub async fn party_hashes(
-    tx: &mut Tx,
-    tenant: Uuid,
-) -> StoreResult<HashMap<String, (Uuid, String)>> {
+pub async fn party_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<String, (Uuid, String)>> {
     const Q: &str = "select source_id, id, content_hash from parties where tenant_id = $1";
-    let rows: Vec<(String, Uuid, String)> =
-        on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
+    let rows: Vec<(String, Uuid, String)> = on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
     Ok(rows.into_iter().map(|(s, id, h)| (s, (id, h))).collect())
 }
 
@@ -77,10 +72,7 @@ pub async fn taken_rfs(tx: &mut Tx, rfs: &[&str]) -> StoreResult<HashSet<String>
     let mut taken = HashSet::new();
     for chunk in rfs.chunks(CHUNK_ROWS) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "select rf from rf_directory where rf in ({})",
-            placeholders.join(", ")
-        );
+        let sql = format!("select rf from rf_directory where rf in ({})", placeholders.join(", "));
         let found: Vec<String> = on_tx!(tx, |c| {
             let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
             for rf in chunk {
@@ -96,33 +88,33 @@ pub async fn taken_rfs(tx: &mut Tx, rfs: &[&str]) -> StoreResult<HashSet<String>
 /// Every RF of the tenant (generated references avoid them).
 pub async fn tenant_rfs(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashSet<String>> {
     const Q: &str = "select rf from rf_directory where tenant_id = $1";
-    let rows: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(Q)
-        .bind(tenant)
-        .fetch_all(c)
-        .await)?;
+    let rows: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(Q).bind(tenant).fetch_all(c).await)?;
     Ok(rows.into_iter().collect())
 }
 
-pub async fn insert_roll(
-    tx: &mut Tx,
-    tenant: Uuid,
-    id: Uuid,
-    file_sha256: &str,
-    file_name: &str,
-    rows: (i64, i64),
-    actor: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    const Q: &str = "insert into debt_rolls (tenant_id, id, file_sha256, file_name, rows_total, rows_new, actor, created_at)
+/// The record of one accepted debt-roll file.
+#[derive(Debug, Clone)]
+pub struct NewRoll<'a> {
+    pub id: Uuid,
+    pub file_sha256: &'a str,
+    pub file_name: &'a str,
+    pub rows_total: i64,
+    pub rows_new: i64,
+    pub actor: &'a str,
+}
+
+pub async fn insert_roll(tx: &mut Tx, tenant: Uuid, r: &NewRoll<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str =
+        "insert into debt_rolls (tenant_id, id, file_sha256, file_name, rows_total, rows_new, actor, created_at)
         values ($1, $2, $3, $4, $5, $6, $7, $8)";
     on_tx!(tx, |c| sqlx::query(Q)
         .bind(tenant)
-        .bind(id)
-        .bind(file_sha256)
-        .bind(file_name)
-        .bind(rows.0)
-        .bind(rows.1)
-        .bind(actor)
+        .bind(r.id)
+        .bind(r.file_sha256)
+        .bind(r.file_name)
+        .bind(r.rows_total)
+        .bind(r.rows_new)
+        .bind(r.actor)
         .bind(now)
         .execute(c)
         .await
@@ -145,12 +137,7 @@ const PARTY_COLS: [&str; 12] = [
     "created_at",
 ];
 
-pub async fn insert_parties(
-    tx: &mut Tx,
-    tenant: Uuid,
-    parties: &[NewParty],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
+pub async fn insert_parties(tx: &mut Tx, tenant: Uuid, parties: &[NewParty], now: DateTime<Utc>) -> StoreResult<()> {
     for chunk in parties.chunks(CHUNK_ROWS) {
         let sql = insert_sql("parties", &PARTY_COLS, chunk.len());
         on_tx!(tx, |c| {
@@ -267,8 +254,8 @@ macro_rules! select_debt {
         concat!(
             "select d.id, d.party_id, d.source_id, d.kind, d.fiscal_year, d.revenue_code, d.property_id, d.description,
                 d.principal_cents, d.assessed_on, d.due_on, d.rf,
-                coalesce((select sum(a.principal_cents) from allocations a where a.tenant_id = d.tenant_id and a.debt_id = d.id), 0),
-                coalesce((select sum(a.surcharge_cents) from allocations a where a.tenant_id = d.tenant_id and a.debt_id = d.id), 0)
+                cast(coalesce((select sum(a.principal_cents) from allocations a where a.tenant_id = d.tenant_id and a.debt_id = d.id), 0) as bigint),
+                cast(coalesce((select sum(a.surcharge_cents) from allocations a where a.tenant_id = d.tenant_id and a.debt_id = d.id), 0) as bigint)
              from debts d ",
             $rest
         )
@@ -314,30 +301,18 @@ fn to_record(r: DebtRow) -> StoreResult<DebtRecord> {
 /// The tenant an RF belongs to, from the platform directory.
 pub async fn tenant_of_rf(db: &Db, rf: &str) -> StoreResult<Option<Uuid>> {
     const Q: &str = "select tenant_id from rf_directory where rf = $1";
-    Ok(on_pool!(db, |p| sqlx::query_scalar(Q)
-        .bind(rf)
-        .fetch_optional(p)
-        .await)?)
+    Ok(on_pool!(db, |p| sqlx::query_scalar(Q).bind(rf).fetch_optional(p).await)?)
 }
 
 pub async fn by_rf(db: &Db, tenant: Uuid, rf: &str) -> StoreResult<Option<DebtRecord>> {
     const Q: &str = select_debt!("where d.tenant_id = $1 and d.rf = $2");
-    let row: Option<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q)
-        .bind(tenant)
-        .bind(rf)
-        .fetch_optional(p)
-        .await)?;
+    let row: Option<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(rf).fetch_optional(p).await)?;
     row.map(to_record).transpose()
 }
 
 pub async fn by_party(db: &Db, tenant: Uuid, party: Uuid) -> StoreResult<Vec<DebtRecord>> {
-    const Q: &str =
-        select_debt!("where d.tenant_id = $1 and d.party_id = $2 order by d.due_on, d.id");
-    let rows: Vec<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q)
-        .bind(tenant)
-        .bind(party)
-        .fetch_all(p)
-        .await)?;
+    const Q: &str = select_debt!("where d.tenant_id = $1 and d.party_id = $2 order by d.due_on, d.id");
+    let rows: Vec<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(party).fetch_all(p).await)?;
     rows.into_iter().map(to_record).collect()
 }
 
@@ -397,21 +372,8 @@ pub struct PartyRecord {
 
 pub async fn party(db: &Db, tenant: Uuid, id: Uuid) -> StoreResult<Option<PartyRecord>> {
     const Q: &str = "select id, source_id, kind, tax_country, tax_id, name, address, email from parties where tenant_id = $1 and id = $2";
-    type Row = (
-        Uuid,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-    );
-    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(Q)
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(p)
-        .await)?;
+    type Row = (Uuid, String, String, String, Option<String>, String, String, Option<String>);
+    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(p).await)?;
     Ok(row.map(|r| PartyRecord {
         id: r.0,
         source_id: r.1,
@@ -422,4 +384,34 @@ pub async fn party(db: &Db, tenant: Uuid, id: Uuid) -> StoreResult<Option<PartyR
         address: r.6,
         email: r.7,
     }))
+}
+
+/// Principal paid on each debt, netted per date (a reversal carries the date
+/// of the allocation it undoes), for the surcharge rule.
+pub async fn principal_payments(
+    db: &Db,
+    tenant: Uuid,
+    debt_ids: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<(i64, NaiveDate)>>> {
+    let mut out: HashMap<Uuid, Vec<(i64, NaiveDate)>> = HashMap::new();
+    for chunk in debt_ids.chunks(CHUNK_ROWS) {
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "select debt_id, paid_on, cast(sum(principal_cents) as bigint) from allocations
+             where tenant_id = $1 and debt_id in ({}) group by debt_id, paid_on
+             having sum(principal_cents) <> 0 order by debt_id, paid_on",
+            placeholders.join(", ")
+        );
+        let rows: Vec<(Uuid, NaiveDate, i64)> = on_pool!(db, |p| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await
+        })?;
+        for (id, on, cents) in rows {
+            out.entry(id).or_default().push((cents, on));
+        }
+    }
+    Ok(out)
 }

@@ -10,22 +10,16 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
     let mut out = Vec::new();
 
     const UNBALANCED: &str =
-        "select event_seq, sum(debit_cents), sum(credit_cents) from journal_lines
+        "select event_seq, cast(sum(debit_cents) as bigint), cast(sum(credit_cents) as bigint) from journal_lines
         where tenant_id = $1 group by event_seq having sum(debit_cents) <> sum(credit_cents)";
-    let rows: Vec<(i64, i64, i64)> = on_pool!(db, |p| sqlx::query_as(UNBALANCED)
-        .bind(tenant)
-        .fetch_all(p)
-        .await)?;
+    let rows: Vec<(i64, i64, i64)> = on_pool!(db, |p| sqlx::query_as(UNBALANCED).bind(tenant).fetch_all(p).await)?;
     for (seq, dr, cr) in rows {
         out.push(format!("journal event {seq}: debits {dr} != credits {cr}"));
     }
 
     const EMPTY_EVENTS: &str = "select count(*) from journal_events e where e.tenant_id = $1
         and (select count(*) from journal_lines l where l.tenant_id = e.tenant_id and l.event_seq = e.seq) < 2";
-    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(EMPTY_EVENTS)
-        .bind(tenant)
-        .fetch_one(p)
-        .await)?;
+    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(EMPTY_EVENTS).bind(tenant).fetch_one(p).await)?;
     if n > 0 {
         out.push(format!("{n} journal events have fewer than two lines"));
     }
@@ -43,35 +37,24 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
             "select coalesce(max(seq), 0) from audit_heads where tenant_id = $1",
         ),
     ] {
-        let (count, min, max): (i64, i64, i64) = on_pool!(db, |p| sqlx::query_as(numbers)
-            .bind(tenant)
-            .fetch_one(p)
-            .await)?;
-        let top: i64 = on_pool!(db, |p| sqlx::query_scalar(counter)
-            .bind(tenant)
-            .fetch_one(p)
-            .await)?;
+        let (count, min, max): (i64, i64, i64) =
+            on_pool!(db, |p| sqlx::query_as(numbers).bind(tenant).fetch_one(p).await)?;
+        let top: i64 = on_pool!(db, |p| sqlx::query_scalar(counter).bind(tenant).fetch_one(p).await)?;
         if count != max || min != 1 && count > 0 || max != top {
             out.push(format!("{what} numbers are not gapless: {count} rows, from {min} to {max}, counter at {top}"));
         }
     }
 
-    const NO_OUTBOX: &str =
-        "select count(*) from journal_events e where e.tenant_id = $1 and not exists
+    const NO_OUTBOX: &str = "select count(*) from journal_events e where e.tenant_id = $1 and not exists
         (select 1 from outbox o where o.tenant_id = e.tenant_id and o.event_seq = e.seq)";
-    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(NO_OUTBOX)
-        .bind(tenant)
-        .fetch_one(p)
-        .await)?;
+    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(NO_OUTBOX).bind(tenant).fetch_one(p).await)?;
     if n > 0 {
         out.push(format!("{n} journal events have no outbox row"));
     }
 
     let chain = super::audit::chain(db, tenant).await?;
     let head = super::audit::head(db, tenant).await?;
-    for f in
-        crate::domain::audit::verify_chain(&chain, head.as_ref().map(|(s, h)| (*s, h.as_str())))
-    {
+    for f in crate::domain::audit::verify_chain(&chain, head.as_ref().map(|(s, h)| (*s, h.as_str()))) {
         out.push(format!("audit chain: {f}"));
     }
     Ok(out)

@@ -28,8 +28,7 @@ const INSERT_EVENT: &str = "insert into journal_events
 const INSERT_LINE: &str = "insert into journal_lines
     (tenant_id, event_seq, line_no, account, debit_cents, credit_cents, revenue_code, debt_rf)
     values ($1, $2, $3, $4, $5, $6, $7, $8)";
-const INSERT_OUTBOX: &str =
-    "insert into outbox (tenant_id, event_seq, created_at) values ($1, $2, $3)";
+const INSERT_OUTBOX: &str = "insert into outbox (tenant_id, event_seq, created_at) values ($1, $2, $3)";
 
 /// Writes the event, its lines and its outbox row; returns the event's
 /// gapless sequence number.
@@ -103,52 +102,31 @@ type LineRow = (i64, String, i64, i64, Option<String>, Option<String>);
 pub async fn feed(db: &Db, tenant: Uuid, after: i64, limit: i64) -> StoreResult<Vec<FeedEvent>> {
     const EVENTS: &str = "select seq, id, kind, occurred_at, business_date, livemode, subject
         from journal_events where tenant_id = $1 and seq > $2 order by seq limit $3";
-    const LINES: &str =
-        "select event_seq, account, debit_cents, credit_cents, revenue_code, debt_rf
+    const LINES: &str = "select event_seq, account, debit_cents, credit_cents, revenue_code, debt_rf
         from journal_lines where tenant_id = $1 and event_seq > $2 and event_seq <= $3
         order by event_seq, line_no";
-    let events: Vec<EventRow> = on_pool!(db, |p| sqlx::query_as(EVENTS)
-        .bind(tenant)
-        .bind(after)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
+    let events: Vec<EventRow> =
+        on_pool!(db, |p| sqlx::query_as(EVENTS).bind(tenant).bind(after).bind(limit).fetch_all(p).await)?;
     let Some(last) = events.last().map(|e| e.0) else {
         return Ok(vec![]);
     };
-    let lines: Vec<LineRow> = on_pool!(db, |p| sqlx::query_as(LINES)
-        .bind(tenant)
-        .bind(after)
-        .bind(last)
-        .fetch_all(p)
-        .await)?;
+    let lines: Vec<LineRow> =
+        on_pool!(db, |p| sqlx::query_as(LINES).bind(tenant).bind(after).bind(last).fetch_all(p).await)?;
     let mut out = Vec::with_capacity(events.len());
     let mut lines = lines.into_iter().peekable();
     for (seq, id, kind, occurred_at, business_date, livemode, subject) in events {
-        let kind = EventKind::parse(&kind)
-            .ok_or_else(|| StoreError::Corrupt(format!("event kind {kind}")))?;
+        let kind = EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("event kind {kind}")))?;
         let mut ls = Vec::new();
-        while let Some((_, account, dr, cr, revenue_code, debt_rf)) = lines.next_if(|l| l.0 == seq)
-        {
+        while let Some((_, account, dr, cr, revenue_code, debt_rf)) = lines.next_if(|l| l.0 == seq) {
             ls.push(FeedLine {
-                account: Account::parse(&account)
-                    .ok_or_else(|| StoreError::Corrupt(format!("account {account}")))?,
+                account: Account::parse(&account).ok_or_else(|| StoreError::Corrupt(format!("account {account}")))?,
                 debit: Cents::new(dr).to_api_string(),
                 credit: Cents::new(cr).to_api_string(),
                 revenue_code,
                 debt_rf,
             });
         }
-        out.push(FeedEvent {
-            seq,
-            id,
-            kind,
-            occurred_at,
-            business_date,
-            livemode,
-            subject,
-            lines: ls,
-        });
+        out.push(FeedEvent { seq, id, kind, occurred_at, business_date, livemode, subject, lines: ls });
     }
     Ok(out)
 }

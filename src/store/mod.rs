@@ -11,6 +11,7 @@ pub mod debts;
 pub mod invariants;
 pub mod journal;
 pub mod keys;
+pub mod notices;
 pub mod sessions;
 pub mod tenants;
 
@@ -102,10 +103,7 @@ impl Db {
     pub async fn connect(url: &str) -> StoreResult<Db> {
         if let Some(rest) = url.strip_prefix("sqlite://") {
             let path = rest.split('?').next().unwrap_or(rest);
-            if let Some(dir) = Path::new(path)
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-            {
+            if let Some(dir) = Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;
             }
             let opts = SqliteConnectOptions::from_str(url)?
@@ -152,10 +150,7 @@ impl Db {
     }
 
     pub async fn ping(&self) -> StoreResult<()> {
-        on_pool!(self, |p| sqlx::query("select 1")
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
+        on_pool!(self, |p| sqlx::query("select 1").execute(p).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 

@@ -6,9 +6,7 @@ use uuid::Uuid;
 use super::{Db, StoreError, StoreResult, Tx, on_pool, on_tx};
 use crate::domain::iban::{Bic, Iban};
 use crate::domain::rf::RfPrefix;
-use crate::domain::tenant::{
-    Component, Policies, RevenueCode, Slug, Tenant, TenantMode, YearClass,
-};
+use crate::domain::tenant::{Component, Policies, RevenueCode, Slug, Tenant, TenantMode, YearClass};
 
 /// Everything needed to create a tenant; each field already valid.
 #[derive(Debug, Clone)]
@@ -34,8 +32,7 @@ pub struct CollectionAccount {
 const INSERT_TENANT: &str = "insert into tenants
     (id, slug, name_el, name_en, creditor_name, rf_prefix, time_zone, mode, policies, created_at)
     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-const INSERT_ACCOUNT: &str =
-    "insert into tenant_accounts (tenant_id, iban, bic, created_at) values ($1, $2, $3, $4)";
+const INSERT_ACCOUNT: &str = "insert into tenant_accounts (tenant_id, iban, bic, created_at) values ($1, $2, $3, $4)";
 const INSERT_AUDIT_HEAD: &str = "insert into audit_heads (tenant_id, seq, hash) values ($1, 0, $2)";
 
 /// Creates the tenant with its first collection account and an empty audit
@@ -45,16 +42,12 @@ const INSERT_AUDIT_HEAD: &str = "insert into audit_heads (tenant_id, seq, hash) 
 pub async fn create(tx: &mut Tx, t: &NewTenant, now: DateTime<Utc>) -> StoreResult<Uuid> {
     const CLASH: &str = "select count(*) from tenants
         where substr($1, 1, length(rf_prefix)) = rf_prefix or substr(rf_prefix, 1, length($1)) = $1";
-    let clashes: i64 = on_tx!(tx, |c| sqlx::query_scalar(CLASH)
-        .bind(t.rf_prefix.as_str())
-        .fetch_one(c)
-        .await)?;
+    let clashes: i64 = on_tx!(tx, |c| sqlx::query_scalar(CLASH).bind(t.rf_prefix.as_str()).fetch_one(c).await)?;
     if clashes > 0 {
         return Err(StoreError::Conflict);
     }
     let id = Uuid::new_v4();
-    let policies =
-        serde_json::to_string(&t.policies).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let policies = serde_json::to_string(&t.policies).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     on_tx!(tx, |c| sqlx::query(INSERT_TENANT)
         .bind(id)
         .bind(t.slug.as_str())
@@ -97,18 +90,7 @@ macro_rules! select_tenant {
     };
 }
 
-type TenantRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    DateTime<Utc>,
-);
+type TenantRow = (Uuid, String, String, String, String, String, String, String, String, DateTime<Utc>);
 
 fn from_row(r: TenantRow) -> StoreResult<Tenant> {
     let bad = |what: &str| StoreError::Corrupt(format!("tenant {}: bad {what}", r.0));
@@ -128,15 +110,13 @@ fn from_row(r: TenantRow) -> StoreResult<Tenant> {
 
 pub async fn by_slug(db: &Db, slug: &str) -> StoreResult<Option<Tenant>> {
     const Q: &str = select_tenant!("where slug = $1");
-    let row: Option<TenantRow> =
-        on_pool!(db, |p| sqlx::query_as(Q).bind(slug).fetch_optional(p).await)?;
+    let row: Option<TenantRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(slug).fetch_optional(p).await)?;
     row.map(from_row).transpose()
 }
 
 pub async fn by_id(db: &Db, id: Uuid) -> StoreResult<Option<Tenant>> {
     const Q: &str = select_tenant!("where id = $1");
-    let row: Option<TenantRow> =
-        on_pool!(db, |p| sqlx::query_as(Q).bind(id).fetch_optional(p).await)?;
+    let row: Option<TenantRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(id).fetch_optional(p).await)?;
     row.map(from_row).transpose()
 }
 
@@ -148,14 +128,9 @@ pub async fn list_all(db: &Db) -> StoreResult<Vec<Tenant>> {
 }
 
 pub async fn accounts(db: &Db, tenant: Uuid) -> StoreResult<Vec<CollectionAccount>> {
-    const Q: &str =
-        "select iban, bic from tenant_accounts where tenant_id = $1 order by created_at, iban";
-    let rows: Vec<(String, Option<String>)> =
-        on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).fetch_all(p).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(iban, bic)| CollectionAccount { iban, bic })
-        .collect())
+    const Q: &str = "select iban, bic from tenant_accounts where tenant_id = $1 order by created_at, iban";
+    let rows: Vec<(String, Option<String>)> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).fetch_all(p).await)?;
+    Ok(rows.into_iter().map(|(iban, bic)| CollectionAccount { iban, bic }).collect())
 }
 
 const UPSERT_CODE: &str = "insert into revenue_codes
@@ -181,8 +156,7 @@ pub async fn set_revenue_code(tx: &mut Tx, tenant: Uuid, rc: &RevenueCode) -> St
 }
 
 pub async fn revenue_codes(db: &Db, tenant: Uuid) -> StoreResult<Vec<RevenueCode>> {
-    const Q: &str =
-        "select debt_kind, year_class, component, effective_from_year, code from revenue_codes
+    const Q: &str = "select debt_kind, year_class, component, effective_from_year, code from revenue_codes
         where tenant_id = $1 order by debt_kind, year_class, component, effective_from_year";
     let rows: Vec<(String, String, String, i64, String)> =
         on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).fetch_all(p).await)?;
@@ -190,18 +164,9 @@ pub async fn revenue_codes(db: &Db, tenant: Uuid) -> StoreResult<Vec<RevenueCode
         .map(|(debt_kind, yc, comp, year, code)| {
             Ok(RevenueCode {
                 debt_kind,
-                year_class: if yc == "prior" {
-                    YearClass::Prior
-                } else {
-                    YearClass::Current
-                },
-                component: if comp == "surcharge" {
-                    Component::Surcharge
-                } else {
-                    Component::Principal
-                },
-                effective_from_year: i32::try_from(year)
-                    .map_err(|_| StoreError::Corrupt("year".into()))?,
+                year_class: if yc == "prior" { YearClass::Prior } else { YearClass::Current },
+                component: if comp == "surcharge" { Component::Surcharge } else { Component::Principal },
+                effective_from_year: i32::try_from(year).map_err(|_| StoreError::Corrupt("year".into()))?,
                 code,
             })
         })

@@ -11,13 +11,7 @@ use crate::helpers::{Backend, TestApp, TestTenant};
 async fn five_entries(app: &mut TestApp) -> TestTenant {
     let t = app.tenant("larisa", "LAR").await;
     for i in 0..3 {
-        let (status, _) = app
-            .post(
-                "/api/v1/api-keys",
-                Some(&t.key),
-                &json!({"name": format!("key {i}")}),
-            )
-            .await;
+        let (status, _) = app.post("/api/v1/api-keys", Some(&t.key), &json!({"name": format!("key {i}")})).await;
         assert_eq!(status, 201);
     }
     t
@@ -29,14 +23,7 @@ fn verify(app: &TestApp) -> (bool, String) {
         .env_remove("TAMEIO_DATABASE_URL")
         .output()
         .expect("run tameio");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 async fn tampered(b: Backend, sql: &[&'static str], expect: &str) {
@@ -51,9 +38,7 @@ async fn tampered(b: Backend, sql: &[&'static str], expect: &str) {
     assert!(!ok, "tampering must fail verification: {out}");
     assert!(out.contains(expect), "expected {expect:?} in: {out}");
     // The invariant check every test runs sees it too.
-    let findings = tameio::store::invariants::check(&app.db, t.id)
-        .await
-        .unwrap();
+    let findings = tameio::store::invariants::check(&app.db, t.id).await.unwrap();
     assert!(findings.iter().any(|f| f.contains(expect)), "{findings:?}");
     app.forget_tenant(t.id);
     app.finish().await;
@@ -69,12 +54,7 @@ async fn audit_verify_names_a_changed_field(b: Backend) {
 }
 
 async fn audit_verify_names_a_deleted_middle_entry(b: Backend) {
-    tampered(
-        b,
-        &["delete from audit_entries where tenant_id = $1 and seq = 3"],
-        "entry 3 is missing",
-    )
-    .await;
+    tampered(b, &["delete from audit_entries where tenant_id = $1 and seq = 3"], "entry 3 is missing").await;
 }
 
 async fn audit_verify_names_a_deleted_last_entry(b: Backend) {

@@ -20,13 +20,8 @@ async fn fifty_concurrent_writers_keep_numbers_gapless(b: Backend) {
         let url = app.url("/api/v1/api-keys");
         let key = t.key.clone();
         tasks.spawn(async move {
-            let res = client
-                .post(url)
-                .bearer_auth(key)
-                .json(&json!({"name": format!("writer {i}")}))
-                .send()
-                .await
-                .unwrap();
+            let res =
+                client.post(url).bearer_auth(key).json(&json!({"name": format!("writer {i}")})).send().await.unwrap();
             let status = res.status().as_u16();
             (status, res.text().await.unwrap())
         });
@@ -52,26 +47,12 @@ async fn fifty_concurrent_writers_keep_numbers_gapless(b: Backend) {
         assert_eq!(status, 201, "{body}");
         assert!(!body.contains("locked"), "{body}");
     }
-    let (_, audit) = app
-        .get("/api/v1/audit/entries?limit=500", Some(&t.key))
-        .await;
-    let seqs: Vec<i64> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_i64().unwrap())
-        .collect();
+    let (_, audit) = app.get("/api/v1/audit/entries?limit=500", Some(&t.key)).await;
+    let seqs: Vec<i64> = audit.as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     let expected: Vec<i64> = (1..=(WRITERS as i64 + 2)).rev().collect();
     assert_eq!(seqs, expected, "audit numbers must be exactly 1..=52");
-    let (_, feed) = app
-        .get("/api/v1/ledger/events?limit=1000", Some(&t.key))
-        .await;
-    let seqs: Vec<i64> = feed["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["seq"].as_i64().unwrap())
-        .collect();
+    let (_, feed) = app.get("/api/v1/ledger/events?limit=1000", Some(&t.key)).await;
+    let seqs: Vec<i64> = feed["events"].as_array().unwrap().iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, (1..=WRITERS as i64).collect::<Vec<_>>());
     app.finish().await;
 }

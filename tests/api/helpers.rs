@@ -46,9 +46,7 @@ macro_rules! db_tests {
 }
 
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TAMEIO_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
+    std::env::var("TAMEIO_TEST_POSTGRES_URL").ok().filter(|s| !s.is_empty())
 }
 
 /// The database a test owns, removed when the test finishes.
@@ -66,13 +64,9 @@ impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
         match backend {
             Backend::Sqlite => {
-                let dir =
-                    std::env::temp_dir().join(format!("tameio-test-{}", Uuid::new_v4().simple()));
+                let dir = std::env::temp_dir().join(format!("tameio-test-{}", Uuid::new_v4().simple()));
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                TestDb {
-                    url: format!("sqlite://{}", dir.join("tameio.db").display()),
-                    cleanup: Cleanup::Dir(dir),
-                }
+                TestDb { url: format!("sqlite://{}", dir.join("tameio.db").display()), cleanup: Cleanup::Dir(dir) }
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url().expect("TAMEIO_TEST_POSTGRES_URL");
@@ -80,9 +74,7 @@ impl TestDb {
                 let admin = Db::connect(&admin_url)
                     .await
                     .expect("TAMEIO_TEST_POSTGRES_URL is set but PostgreSQL does not answer");
-                let Db::Postgres(pool) = &admin else {
-                    panic!("TAMEIO_TEST_POSTGRES_URL must be a postgres:// URL")
-                };
+                let Db::Postgres(pool) = &admin else { panic!("TAMEIO_TEST_POSTGRES_URL must be a postgres:// URL") };
                 sqlx::query(sqlx::AssertSqlSafe(format!("create database {name}")))
                     .execute(pool)
                     .await
@@ -90,10 +82,7 @@ impl TestDb {
                 admin.close().await;
                 let mut url = url::Url::parse(&admin_url).expect("url");
                 url.set_path(&name);
-                TestDb {
-                    url: url.to_string(),
-                    cleanup: Cleanup::PgDatabase { admin_url, name },
-                }
+                TestDb { url: url.to_string(), cleanup: Cleanup::PgDatabase { admin_url, name } }
             }
         }
     }
@@ -105,11 +94,9 @@ impl TestDb {
             }
             Cleanup::PgDatabase { admin_url, name } => {
                 if let Ok(Db::Postgres(pool)) = Db::connect(admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "drop database if exists {name} with (force)"
-                    )))
-                    .execute(&pool)
-                    .await;
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("drop database if exists {name} with (force)")))
+                        .execute(&pool)
+                        .await;
                     pool.close().await;
                 }
             }
@@ -139,34 +126,29 @@ pub struct TestApp {
 
 /// 2026-11-23 10:00 UTC: the business clock every test starts from.
 pub fn start_time() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
-        .single()
-        .expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("time")
 }
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, Settings::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, settings: Settings) -> TestApp {
         let test_db = TestDb::new(backend).await;
         let db = Db::connect(&test_db.url).await.expect("connect");
         db.migrate().await.expect("migrate");
         let clock = TestClock::at(start_time());
-        let state = AppState::new(db.clone(), Arc::new(clock.clone()), Settings::default());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let state = AppState::new(db.clone(), Arc::new(clock.clone()), settings);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(tameio::app::serve(listener, state, async {
             let _ = rx.await;
         }));
-        let operator_key = tameio::platform::create_operator_key(&db, start_time(), "tests")
-            .await
-            .expect("operator key")
-            .key;
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
+        let operator_key =
+            tameio::platform::create_operator_key(&db, start_time(), "tests").await.expect("operator key").key;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         TestApp {
             addr,
             db,
@@ -203,11 +185,7 @@ impl TestApp {
     /// Creates a tenant through the operator API.
     pub async fn tenant(&mut self, slug: &str, rf_prefix: &str) -> TestTenant {
         let (status, body) = self
-            .post(
-                "/api/v1/platform/tenants",
-                Some(&self.operator_key.clone()),
-                &tenant_spec(slug, rf_prefix),
-            )
+            .post("/api/v1/platform/tenants", Some(&self.operator_key.clone()), &tenant_spec(slug, rf_prefix))
             .await;
         assert_eq!(status, 201, "create tenant: {body}");
         let id = Uuid::parse_str(body["id"].as_str().expect("id")).expect("uuid");
@@ -235,18 +213,8 @@ impl TestApp {
     /// Runs one statement binding the tenant id as `$1`, on either database.
     pub async fn exec(&self, sql: &'static str, tenant: Uuid) -> u64 {
         match &self.db {
-            Db::Sqlite(p) => sqlx::query(sql)
-                .bind(tenant)
-                .execute(p)
-                .await
-                .expect(sql)
-                .rows_affected(),
-            Db::Postgres(p) => sqlx::query(sql)
-                .bind(tenant)
-                .execute(p)
-                .await
-                .expect(sql)
-                .rows_affected(),
+            Db::Sqlite(p) => sqlx::query(sql).bind(tenant).execute(p).await.expect(sql).rows_affected(),
+            Db::Postgres(p) => sqlx::query(sql).bind(tenant).execute(p).await.expect(sql).rows_affected(),
         }
     }
 
@@ -275,13 +243,8 @@ pub async fn read(res: reqwest::Response) -> (u16, Value) {
 
 /// DESIGN.md's invariants, checked in SQL; every test ends with them.
 pub async fn assert_invariants(db: &Db, tenant: Uuid) {
-    let findings = tameio::store::invariants::check(db, tenant)
-        .await
-        .expect("invariant queries");
-    assert!(
-        findings.is_empty(),
-        "invariants violated for tenant {tenant}: {findings:#?}"
-    );
+    let findings = tameio::store::invariants::check(db, tenant).await.expect("invariant queries");
+    assert!(findings.is_empty(), "invariants violated for tenant {tenant}: {findings:#?}");
 }
 
 pub fn tenant_spec(slug: &str, rf_prefix: &str) -> Value {
@@ -294,4 +257,58 @@ pub fn tenant_spec(slug: &str, rf_prefix: &str) -> Value {
         "bic": "ETHNGRAA",
         "rf_prefix": rf_prefix,
     })
+}
+
+/// A valid Greek AFM built from an 8-digit body.
+pub fn afm(body: u32) -> String {
+    let digits = format!("{:08}", body % 100_000_000);
+    let sum: u32 = digits.bytes().enumerate().map(|(i, b)| u32::from(b - b'0') << (8 - i)).sum();
+    format!("{digits}{}", sum % 11 % 10)
+}
+
+pub const ROLL_HEADER: &str = "source_id,party_source_id,party_kind,tax_id,tax_country,name,address,email,kind,fiscal_year,revenue_code,property_id,description,principal,assessed_on,due_on,rf";
+
+/// One debt-roll row: debt `i` of party `i / 2`, Greek names, every kind.
+pub fn roll_row(i: usize) -> String {
+    const KINDS: [&str; 6] = ["municipal_fee", "traffic_fine", "public_space_fee", "water", "property_duty", "other"];
+    const NAMES: [&str; 4] =
+        ["Γεώργιος Παπαδόπουλος", "Αικατερίνη Ιωάννου", "ΑΡΤΟΠΟΙΕΙΟ ΜΙΧΑΗΛΙΔΗΣ ΙΚΕ", "Ελένη Κωνσταντίνου"];
+    let p = i / 2;
+    let kind = KINDS[i % KINDS.len()];
+    let property = if kind == "property_duty" { format!("KAEK-{p:06}") } else { String::new() };
+    let party_kind = if p % 4 == 2 { "company" } else { "person" };
+    format!(
+        "D-{i:06},P-{p:05},{party_kind},{},GR,{} {p},Οδός Ερμού {p},,{kind},{},,{property},Οφειλή {i},{}.{:02},2024-01-15,2024-0{}-28,",
+        afm(10_000_000 + p as u32),
+        NAMES[p % NAMES.len()],
+        2020 + (i % 6),
+        10 + (i * 37) % 990,
+        i % 100,
+        1 + i % 9,
+    )
+}
+
+pub fn roll_csv(rows: impl IntoIterator<Item = String>) -> String {
+    let mut s = String::from(ROLL_HEADER);
+    for r in rows {
+        s.push('\n');
+        s.push_str(&r);
+    }
+    s
+}
+
+impl TestApp {
+    /// Posts a debt roll with a tenant key.
+    pub async fn import_roll(&self, key: &str, csv: &str, query: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .post(self.url(&format!("/api/v1/debt-rolls{query}")))
+            .bearer_auth(key)
+            .header("content-type", "text/csv; charset=utf-8")
+            .body(csv.to_string())
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
 }

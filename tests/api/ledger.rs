@@ -32,16 +32,11 @@ async fn feed_pages_balanced_events_in_order(b: Backend) {
             livemode: false,
             subject: format!("payment:{i}"),
         };
-        assert_eq!(
-            journal::append(&mut tx, t.id, &ev).await.unwrap(),
-            i as i64 + 1
-        );
+        assert_eq!(journal::append(&mut tx, t.id, &ev).await.unwrap(), i as i64 + 1);
     }
     tx.commit().await.unwrap();
 
-    let (status, page) = app
-        .get("/api/v1/ledger/events?after=0&limit=2", Some(&t.key))
-        .await;
+    let (status, page) = app.get("/api/v1/ledger/events?after=0&limit=2", Some(&t.key)).await;
     assert_eq!(status, 200);
     assert_eq!(page["next_after"], 2);
     let evs = page["events"].as_array().unwrap();
@@ -66,14 +61,8 @@ async fn feed_pages_balanced_events_in_order(b: Backend) {
     assert_eq!(page["events"], json!([]));
 
     for bad in ["?limit=0", "?limit=1001", "?after=-1", "?after=abc"] {
-        let (status, body) = app
-            .get(&format!("/api/v1/ledger/events{bad}"), Some(&t.key))
-            .await;
-        assert_eq!(
-            (status, body["type"].as_str()),
-            (422, Some("/problems/validation")),
-            "{bad}"
-        );
+        let (status, body) = app.get(&format!("/api/v1/ledger/events{bad}"), Some(&t.key)).await;
+        assert_eq!((status, body["type"].as_str()), (422, Some("/problems/validation")), "{bad}");
     }
     app.finish().await;
 }

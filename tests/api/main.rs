@@ -8,6 +8,7 @@ mod helpers;
 
 mod audit_cli;
 mod concurrency;
+mod debts;
 mod health;
 mod isolation;
 mod ledger;

@@ -4,11 +4,7 @@
 use crate::helpers::{Backend, TestApp};
 
 fn set_cookies(res: &reqwest::Response) -> Vec<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect()
+    res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
 }
 
 fn cookie_value(cookies: &[String], name: &str) -> String {
@@ -16,18 +12,11 @@ fn cookie_value(cookies: &[String], name: &str) -> String {
         .iter()
         .find(|c| c.starts_with(&format!("{name}=")))
         .unwrap_or_else(|| panic!("no {name} in {cookies:?}"));
-    c.split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_string()
+    c.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
 }
 
 fn hidden_csrf(html: &str) -> String {
-    let i =
-        html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
     html[i..].split('"').next().unwrap().to_string()
 }
 
@@ -35,12 +24,7 @@ async fn officer_session_with_csrf(b: Backend) {
     let mut app = TestApp::spawn(b).await;
     let t = app.tenant("rhodes", "RHO").await;
 
-    let res = app
-        .client
-        .get(app.url("/officer/login"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/officer/login")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let login_csrf = cookie_value(&set_cookies(&res), "tameio_login_csrf");
     let html = res.text().await.unwrap();
@@ -57,64 +41,29 @@ async fn officer_session_with_csrf(b: Backend) {
             .send()
     };
     // A forged form (token not matching the cookie) is refused.
-    let res = post(
-        format!("tameio_login_csrf={login_csrf}"),
-        format!("csrf=forged&api_key={}", t.key),
-    )
-    .await
-    .unwrap();
+    let res = post(format!("tameio_login_csrf={login_csrf}"), format!("csrf=forged&api_key={}", t.key)).await.unwrap();
     assert_eq!(res.status(), 403);
     // A wrong key is refused with a readable message.
-    let res = post(
-        format!("tameio_login_csrf={login_csrf}"),
-        format!("csrf={login_csrf}&api_key=tmk_wrong"),
-    )
-    .await
-    .unwrap();
+    let res =
+        post(format!("tameio_login_csrf={login_csrf}"), format!("csrf={login_csrf}&api_key=tmk_wrong")).await.unwrap();
     assert_eq!(res.status(), 401);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Το κλειδί δεν είναι έγκυρο.")
-    );
+    assert!(res.text().await.unwrap().contains("Το κλειδί δεν είναι έγκυρο."));
 
-    let res = post(
-        format!("tameio_login_csrf={login_csrf}"),
-        format!("csrf={login_csrf}&api_key={}", t.key),
-    )
-    .await
-    .unwrap();
+    let res =
+        post(format!("tameio_login_csrf={login_csrf}"), format!("csrf={login_csrf}&api_key={}", t.key)).await.unwrap();
     assert_eq!(res.status(), 303);
     let cookies = set_cookies(&res);
-    let session_cookie = cookies
-        .iter()
-        .find(|c| c.starts_with("tameio_session="))
-        .unwrap();
+    let session_cookie = cookies.iter().find(|c| c.starts_with("tameio_session=")).unwrap();
     for attr in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
-        assert!(
-            session_cookie.contains(attr),
-            "{session_cookie} lacks {attr}"
-        );
+        assert!(session_cookie.contains(attr), "{session_cookie} lacks {attr}");
     }
-    let session = format!(
-        "tameio_session={}",
-        cookie_value(&cookies, "tameio_session")
-    );
+    let session = format!("tameio_session={}", cookie_value(&cookies, "tameio_session"));
 
-    let res = app
-        .client
-        .get(app.url("/officer?lang=en"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/officer?lang=en")).header("cookie", &session).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("Municipality of rhodes")
-            && html.contains("TEST MODE")
-            && html.contains("officer.signed_in"),
+        html.contains("Municipality of rhodes") && html.contains("TEST MODE") && html.contains("officer.signed_in"),
         "{html}"
     );
     let csrf = hidden_csrf(&html);
@@ -130,13 +79,7 @@ async fn officer_session_with_csrf(b: Backend) {
     assert_eq!(logout("csrf=forged".into()).await.unwrap().status(), 403);
     assert_eq!(logout(format!("csrf={csrf}")).await.unwrap().status(), 303);
     // The old cookie no longer opens the dashboard.
-    let res = app
-        .client
-        .get(app.url("/officer"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/officer")).header("cookie", &session).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/officer/login");
     app.finish().await;

@@ -16,54 +16,27 @@ async fn openapi_lists_exactly_the_routes(b: Backend) {
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(p, item)| {
-            item.as_object()
-                .unwrap()
-                .keys()
-                .map(move |m| (p.clone(), m.clone()))
-        })
+        .flat_map(|(p, item)| item.as_object().unwrap().keys().map(move |m| (p.clone(), m.clone())))
         .collect();
     let paths: BTreeSet<String> = documented.iter().map(|(p, _)| p.clone()).collect();
     for path in &paths {
-        let concrete = path
-            .replace("{id}", &uuid::Uuid::nil().to_string())
-            .replace("{slug}", "chania");
+        let concrete = path.replace("{id}", &uuid::Uuid::nil().to_string()).replace("{slug}", "chania");
         for m in METHODS {
-            let req = app
-                .client
-                .request(m.to_uppercase().parse().unwrap(), app.url(&concrete));
-            let res = req
-                .bearer_auth(&t.key)
-                .header("content-type", "application/json")
-                .body("{}")
-                .send()
-                .await
-                .unwrap();
+            let req = app.client.request(m.to_uppercase().parse().unwrap(), app.url(&concrete));
+            let res =
+                req.bearer_auth(&t.key).header("content-type", "application/json").body("{}").send().await.unwrap();
             let status = res.status().as_u16();
             let body: serde_json::Value = res.json().await.unwrap_or_default();
             let routed = status != 405 && body["type"] != "/problems/no-such-route";
             let is_documented = documented.contains(&(path.clone(), m.to_string()));
-            assert_eq!(
-                routed, is_documented,
-                "{m} {path}: status {status}, body {body}"
-            );
+            assert_eq!(routed, is_documented, "{m} {path}: status {status}, body {body}");
         }
     }
     // Nothing answers under /api/v1 that the document does not list (beyond the
     // document itself): a sample of plausible neighbours.
-    for p in [
-        "/api/v1",
-        "/api/v1/tenants",
-        "/api/v1/ledger",
-        "/api/v1/platform",
-        "/api/v1/audit",
-    ] {
+    for p in ["/api/v1", "/api/v1/tenants", "/api/v1/ledger", "/api/v1/platform", "/api/v1/audit"] {
         let (status, body) = app.get(p, Some(&t.key)).await;
-        assert_eq!(
-            (status, body["type"].as_str()),
-            (404, Some("/problems/no-such-route")),
-            "{p}"
-        );
+        assert_eq!((status, body["type"].as_str()), (404, Some("/problems/no-such-route")), "{p}");
     }
     app.finish().await;
 }

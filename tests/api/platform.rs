@@ -14,31 +14,13 @@ async fn operator_creates_tenant_and_key(b: Backend) {
     assert_eq!(body["time_zone"], "Europe/Athens");
     assert_eq!(body["mode"], "test");
     assert_eq!(body["accounts"][0]["iban"], "GR1601101250000000012300695");
-    assert_eq!(
-        body["policies"]["surcharge"][0]["rate_periods"][1]["monthly_percent"],
-        "0.73"
-    );
+    assert_eq!(body["policies"]["surcharge"][0]["rate_periods"][1]["monthly_percent"], "0.73");
 
     // Same slug or same RF prefix again: 409, nothing written.
     let op = app.operator_key.clone();
-    let (status, body) = app
-        .post(
-            "/api/v1/platform/tenants",
-            Some(&op),
-            &tenant_spec("athens", "ATX"),
-        )
-        .await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (409, Some("/problems/tenant-exists"))
-    );
-    let (status, _) = app
-        .post(
-            "/api/v1/platform/tenants",
-            Some(&op),
-            &tenant_spec("other", "ATH"),
-        )
-        .await;
+    let (status, body) = app.post("/api/v1/platform/tenants", Some(&op), &tenant_spec("athens", "ATX")).await;
+    assert_eq!((status, body["type"].as_str()), (409, Some("/problems/tenant-exists")));
+    let (status, _) = app.post("/api/v1/platform/tenants", Some(&op), &tenant_spec("other", "ATH")).await;
     assert_eq!(status, 409);
     let (_, list) = app.get("/api/v1/platform/tenants", Some(&op)).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -55,21 +37,10 @@ async fn invalid_tenant_names_every_bad_field(b: Backend) {
     let (status, body) = app.post("/api/v1/platform/tenants", Some(&op), &spec).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["type"], "/problems/validation");
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["slug", "iban", "rf_prefix", "time_zone", "mode"]);
 
-    let (status, body) = app
-        .post(
-            "/api/v1/platform/tenants",
-            Some(&op),
-            &json!({"slug": "x", "unknown": 1}),
-        )
-        .await;
+    let (status, body) = app.post("/api/v1/platform/tenants", Some(&op), &json!({"slug": "x", "unknown": 1})).await;
     assert_eq!(status, 422, "{body}");
 
     let raw = |body: &'static str, ctype: &'static str| {
@@ -97,11 +68,7 @@ async fn invalid_tenant_names_every_bad_field(b: Backend) {
     assert_eq!(res.status(), 413);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     let (_, list) = app.get("/api/v1/platform/tenants", Some(&op)).await;
-    assert_eq!(
-        list,
-        json!([]),
-        "nothing may be written by a refused request"
-    );
+    assert_eq!(list, json!([]), "nothing may be written by a refused request");
     let _ = app.tenant("ok", "OKA").await;
     app.finish().await;
 }
@@ -110,69 +77,33 @@ async fn keys_authenticate_until_revoked(b: Backend) {
     let mut app = TestApp::spawn(b).await;
     let t = app.tenant("patras", "PAT").await;
     let (status, body) = app.get("/api/v1/tenant", None).await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (401, Some("/problems/unauthenticated"))
-    );
+    assert_eq!((status, body["type"].as_str()), (401, Some("/problems/unauthenticated")));
     let (status, _) = app.get("/api/v1/tenant", Some("tmk_nonsense")).await;
     assert_eq!(status, 401);
     // A tenant key is not an operator key: the operator API does not exist for it.
     let (status, body) = app.get("/api/v1/platform/tenants", Some(&t.key)).await;
-    assert_eq!(
-        (status, body["type"].as_str()),
-        (404, Some("/problems/not-found"))
-    );
+    assert_eq!((status, body["type"].as_str()), (404, Some("/problems/not-found")));
     let (status, _) = app.get("/api/v1/platform/tenants", None).await;
     assert_eq!(status, 404);
 
-    let (status, second) = app
-        .post("/api/v1/api-keys", Some(&t.key), &json!({"name": "ταμείο"}))
-        .await;
+    let (status, second) = app.post("/api/v1/api-keys", Some(&t.key), &json!({"name": "ταμείο"})).await;
     assert_eq!(status, 201);
     let second_key = second["key"].as_str().unwrap().to_string();
     let (_, list) = app.get("/api/v1/api-keys", Some(&second_key)).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert!(
-        !list.to_string().contains(&second_key),
-        "a key is shown once, never listed"
-    );
+    assert!(!list.to_string().contains(&second_key), "a key is shown once, never listed");
     let id = second["id"].as_str().unwrap();
-    let (status, revoked) = app
-        .post(
-            &format!("/api/v1/api-keys/{id}/revoke"),
-            Some(&t.key),
-            &json!({}),
-        )
-        .await;
+    let (status, revoked) = app.post(&format!("/api/v1/api-keys/{id}/revoke"), Some(&t.key), &json!({})).await;
     assert_eq!(status, 200);
     assert!(revoked["revoked_at"].is_string());
     let (status, _) = app.get("/api/v1/tenant", Some(&second_key)).await;
     assert_eq!(status, 401);
     // Revoking twice changes nothing and writes no second audit entry.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/api-keys/{id}/revoke"),
-            Some(&t.key),
-            &json!({}),
-        )
-        .await;
+    let (status, _) = app.post(&format!("/api/v1/api-keys/{id}/revoke"), Some(&t.key), &json!({})).await;
     assert_eq!(status, 200);
     let (_, audit) = app.get("/api/v1/audit/entries", Some(&t.key)).await;
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "api_key.revoked",
-            "api_key.created",
-            "api_key.created",
-            "tenant.created"
-        ]
-    );
+    let actions: Vec<&str> = audit.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["api_key.revoked", "api_key.created", "api_key.created", "tenant.created"]);
     app.finish().await;
 }
 
@@ -180,28 +111,19 @@ async fn revenue_codes_are_set_and_audited(b: Backend) {
     let mut app = TestApp::spawn(b).await;
     let t = app.tenant("volos", "VOL").await;
     let rc = json!({"debt_kind": "water", "year_class": "current", "component": "principal", "effective_from_year": 2026, "code": "0311"});
-    let (status, _) = app
-        .post("/api/v1/tenant/revenue-codes", Some(&t.key), &rc)
-        .await;
+    let (status, _) = app.post("/api/v1/tenant/revenue-codes", Some(&t.key), &rc).await;
     assert_eq!(status, 201);
     let bad = json!({"debt_kind": "beer", "year_class": "current", "component": "principal", "effective_from_year": 26, "code": ""});
-    let (status, body) = app
-        .post("/api/v1/tenant/revenue-codes", Some(&t.key), &bad)
-        .await;
+    let (status, body) = app.post("/api/v1/tenant/revenue-codes", Some(&t.key), &bad).await;
     assert_eq!(status, 422);
     assert_eq!(body["errors"].as_array().unwrap().len(), 3);
     let (_, codes) = app.get("/api/v1/tenant/revenue-codes", Some(&t.key)).await;
     assert_eq!(codes, json!([rc]));
     let (_, audit) = app.get("/api/v1/audit/entries?limit=1", Some(&t.key)).await;
     assert_eq!(audit[0]["action"], "revenue_code.set");
-    assert_eq!(
-        audit[0]["at"], "2026-11-23T10:00:00Z",
-        "audit time comes from the injected clock"
-    );
+    assert_eq!(audit[0]["at"], "2026-11-23T10:00:00Z", "audit time comes from the injected clock");
     app.clock.advance(chrono::Duration::minutes(90));
-    let (status, _) = app
-        .post("/api/v1/tenant/revenue-codes", Some(&t.key), &rc)
-        .await;
+    let (status, _) = app.post("/api/v1/tenant/revenue-codes", Some(&t.key), &rc).await;
     assert_eq!(status, 201);
     let (_, audit) = app.get("/api/v1/audit/entries?limit=1", Some(&t.key)).await;
     assert_eq!(audit[0]["at"], "2026-11-23T11:30:00Z");

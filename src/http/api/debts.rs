@@ -47,26 +47,123 @@ pub async fn import_roll(
         Some("dmy") => DateFormat::Dmy,
         Some(_) => return Err(AppError::invalid("date_format", "must be iso or dmy")),
     };
-    let opts = ParseOptions {
-        decimal_comma: q.decimal_comma.unwrap_or(false),
-        date_format,
-    };
+    let opts = ParseOptions { decimal_comma: q.decimal_comma.unwrap_or(false), date_format };
     let name = q.file_name.unwrap_or_else(|| "upload.csv".into());
-    match debt_roll_store::import(
-        &st.db,
-        &auth.tenant,
-        st.clock.now(),
-        &auth.actor,
-        &name,
-        &body,
-        opts,
-    )
-    .await?
-    {
+    match debt_roll_store::import(&st.db, &auth.tenant, st.clock.now(), &auth.actor, &name, &body, opts).await? {
         ImportOutcome::Imported(s) if s.debts_new == 0 => Ok((StatusCode::OK, Json(s))),
         ImportOutcome::Imported(s) => Ok((StatusCode::CREATED, Json(s))),
-        ImportOutcome::Refused { problems, total } => {
-            Err(AppError::InvalidFile { problems, total })
-        }
+        ImportOutcome::Refused { problems, total } => Err(AppError::InvalidFile { problems, total }),
     }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct DebtQuery {
+    /// Only the debts of the party with this tax id.
+    pub tax_id: Option<String>,
+    /// Only debts of this kind (e.g. `water`).
+    pub kind: Option<String>,
+    /// `open` (principal not fully paid) or `paid`.
+    pub status: Option<String>,
+    /// The `next` cursor of the previous page.
+    pub after: Option<String>,
+    /// 1 to 500, default 100.
+    pub limit: Option<i64>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DebtView {
+    pub id: uuid::Uuid,
+    pub source_id: String,
+    pub party_id: uuid::Uuid,
+    pub rf: String,
+    pub kind: String,
+    pub fiscal_year: i32,
+    pub revenue_code: Option<String>,
+    pub property_id: Option<String>,
+    pub description: String,
+    pub assessed_on: chrono::NaiveDate,
+    pub due_on: chrono::NaiveDate,
+    pub principal: String,
+    pub surcharges: String,
+    pub paid: String,
+    pub outstanding: String,
+    pub status: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DebtPage {
+    pub debts: Vec<DebtView>,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next: Option<String>,
+    /// The business date the amounts hold for.
+    pub as_of: chrono::NaiveDate,
+}
+
+fn parse_cursor(s: &str) -> Option<(chrono::NaiveDate, uuid::Uuid)> {
+    let (d, id) = s.split_once('_')?;
+    Some((d.parse().ok()?, uuid::Uuid::try_parse(id).ok()?))
+}
+
+/// The tenant's debts, oldest due first, with their balances as of today.
+#[utoipa::path(get, path = "/api/v1/debts", tag = "debts", params(DebtQuery),
+    responses((status = 200, body = DebtPage), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn list_debts(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    ApiQuery(q): ApiQuery<DebtQuery>,
+) -> AppResult<Json<DebtPage>> {
+    use crate::domain::debt_kind::DebtKind;
+    use crate::store::debts::{self, DebtFilter};
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::invalid("limit", "must be between 1 and 500"));
+    }
+    if let Some(k) = &q.kind
+        && k.parse::<DebtKind>().is_err()
+    {
+        return Err(AppError::invalid("kind", "unknown debt kind"));
+    }
+    let open = match q.status.as_deref() {
+        None => None,
+        Some("open") => Some(true),
+        Some("paid") => Some(false),
+        Some(_) => return Err(AppError::invalid("status", "must be open or paid")),
+    };
+    let after = match q.after.as_deref() {
+        None => None,
+        Some(c) => Some(parse_cursor(c).ok_or_else(|| AppError::invalid("after", "not a cursor from this list"))?),
+    };
+    let tax_id = q.tax_id.map(|t| t.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase());
+    let filter = DebtFilter { tax_id, kind: q.kind, open };
+    let records = debts::list(&st.db, auth.tenant.id, &filter, after, limit).await?;
+    let full_page = i64::try_from(records.len()).unwrap_or(0) == limit;
+    let as_of = auth.tenant.local_date(st.clock.now());
+    let rows = crate::debts::standings(&st.db, &auth.tenant, records, as_of).await?;
+    let next = rows.last().filter(|_| full_page).map(|s| format!("{}_{}", s.debt.due_on, s.debt.id));
+    let debts = rows
+        .into_iter()
+        .map(|s| {
+            let b = s.balance;
+            DebtView {
+                status: if b.principal_due().is_positive() { "open" } else { "paid" }.into(),
+                id: s.debt.id,
+                source_id: s.debt.source_id,
+                party_id: s.debt.party_id,
+                rf: s.debt.rf,
+                kind: s.debt.kind,
+                fiscal_year: s.debt.fiscal_year,
+                revenue_code: s.debt.revenue_code,
+                property_id: s.debt.property_id,
+                description: s.debt.description,
+                assessed_on: s.debt.assessed_on,
+                due_on: s.debt.due_on,
+                principal: b.principal.to_api_string(),
+                surcharges: b.surcharges.to_api_string(),
+                paid: b.paid().to_api_string(),
+                outstanding: b.outstanding().to_api_string(),
+            }
+        })
+        .collect();
+    Ok(Json(DebtPage { debts, next, as_of }))
 }

@@ -18,10 +18,7 @@ fn parse_id(s: &str) -> AppResult<Uuid> {
 
 #[utoipa::path(get, path = "/api/v1/api-keys", tag = "keys",
     responses((status = 200, body = Vec<ApiKeyInfo>)), security(("bearer" = [])))]
-pub async fn list_keys(
-    State(st): State<AppState>,
-    auth: TenantAuth,
-) -> AppResult<Json<Vec<ApiKeyInfo>>> {
+pub async fn list_keys(State(st): State<AppState>, auth: TenantAuth) -> AppResult<Json<Vec<ApiKeyInfo>>> {
     Ok(Json(keys::list_api_keys(&st.db, auth.tenant.id).await?))
 }
 
@@ -33,17 +30,8 @@ pub async fn create_key(
     ApiJson(req): ApiJson<NewKeyRequest>,
 ) -> AppResult<(StatusCode, Json<IssuedKeyView>)> {
     let name = key_name(&req)?;
-    let k =
-        crate::platform::create_api_key(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &name)
-            .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IssuedKeyView {
-            id: k.id,
-            name,
-            key: k.key,
-        }),
-    ))
+    let k = crate::platform::create_api_key(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &name).await?;
+    Ok((StatusCode::CREATED, Json(IssuedKeyView { id: k.id, name, key: k.key })))
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "keys", params(("id" = String, Path)),
@@ -55,11 +43,7 @@ pub async fn get_key(
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiKeyInfo>> {
     let id = parse_id(&id)?;
-    Ok(Json(
-        keys::get_api_key(&st.db, auth.tenant.id, id)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    ))
+    Ok(Json(keys::get_api_key(&st.db, auth.tenant.id, id).await?.ok_or(AppError::NotFound)?))
 }
 
 #[utoipa::path(post, path = "/api/v1/api-keys/{id}/revoke", tag = "keys", params(("id" = String, Path)),
@@ -71,11 +55,6 @@ pub async fn revoke_key(
     Path(id): Path<String>,
 ) -> AppResult<Json<ApiKeyInfo>> {
     let id = parse_id(&id)?;
-    crate::platform::revoke_api_key(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, id)
-        .await?;
-    Ok(Json(
-        keys::get_api_key(&st.db, auth.tenant.id, id)
-            .await?
-            .ok_or(AppError::NotFound)?,
-    ))
+    crate::platform::revoke_api_key(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, id).await?;
+    Ok(Json(keys::get_api_key(&st.db, auth.tenant.id, id).await?.ok_or(AppError::NotFound)?))
 }

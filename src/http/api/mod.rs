@@ -4,6 +4,7 @@
 pub mod debts;
 pub mod keys;
 pub mod ledger;
+pub mod lookup;
 pub mod platform;
 pub mod tenant;
 
@@ -41,20 +42,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::get_tenant))
         .routes(routes!(platform::create_tenant_key))
         .routes(routes!(tenant::get_own_tenant))
-        .routes(routes!(
-            tenant::list_revenue_codes,
-            tenant::set_revenue_code
-        ))
+        .routes(routes!(tenant::list_revenue_codes, tenant::set_revenue_code))
         .routes(routes!(tenant::recent_audit))
         .routes(routes!(keys::list_keys, keys::create_key))
         .routes(routes!(keys::get_key))
         .routes(routes!(keys::revoke_key))
         .routes(routes!(ledger::feed))
+        .routes(routes!(debts::list_debts))
+        .routes(routes!(lookup::lookup))
+        .routes(routes!(lookup::unlock))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(debts::import_roll))
-                .layer(axum::extract::DefaultBodyLimit::max(
-                    debts::ROLL_LIMIT_BYTES,
-                )),
+                .layer(axum::extract::DefaultBodyLimit::max(debts::ROLL_LIMIT_BYTES)),
         )
 }

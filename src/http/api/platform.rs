@@ -22,30 +22,19 @@ pub async fn create_tenant(
     ApiJson(spec): ApiJson<TenantSpec>,
 ) -> AppResult<(StatusCode, Json<TenantView>)> {
     let new = spec.validate().map_err(AppError::Invalid)?;
-    let id = platform::create_tenant(&st.db, st.clock.now(), &op.actor, &new)
-        .await
-        .map_err(|e| match e {
-            crate::store::StoreError::Conflict => AppError::Conflict {
-                kind: "tenant-exists",
-                detail: "a tenant with this slug or RF prefix exists".into(),
-            },
-            other => other.into(),
-        })?;
-    let tenant = tenants::by_id(&st.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TenantView::load(&st, tenant).await?),
-    ))
+    let id = platform::create_tenant(&st.db, st.clock.now(), &op.actor, &new).await.map_err(|e| match e {
+        crate::store::StoreError::Conflict => {
+            AppError::Conflict { kind: "tenant-exists", detail: "a tenant with this slug or RF prefix exists".into() }
+        }
+        other => other.into(),
+    })?;
+    let tenant = tenants::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(TenantView::load(&st, tenant).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/platform/tenants", tag = "platform",
     responses((status = 200, body = Vec<TenantView>)), security(("bearer" = [])))]
-pub async fn list_tenants(
-    State(st): State<AppState>,
-    _op: OperatorAuth,
-) -> AppResult<Json<Vec<TenantView>>> {
+pub async fn list_tenants(State(st): State<AppState>, _op: OperatorAuth) -> AppResult<Json<Vec<TenantView>>> {
     let mut out = Vec::new();
     for t in tenants::list_all(&st.db).await? {
         out.push(TenantView::load(&st, t).await?);
@@ -62,9 +51,7 @@ pub async fn get_tenant(
     _op: OperatorAuth,
     Path(slug): Path<String>,
 ) -> AppResult<Json<TenantView>> {
-    let t = tenants::by_slug(&st.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let t = tenants::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
     Ok(Json(TenantView::load(&st, t).await?))
 }
 
@@ -101,17 +88,8 @@ pub async fn create_tenant_key(
     Path(slug): Path<String>,
     ApiJson(req): ApiJson<NewKeyRequest>,
 ) -> AppResult<(StatusCode, Json<IssuedKeyView>)> {
-    let t = tenants::by_slug(&st.db, &slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let t = tenants::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
     let name = key_name(&req)?;
     let k = platform::create_api_key(&st.db, st.clock.now(), &op.actor, t.id, &name).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IssuedKeyView {
-            id: k.id,
-            name,
-            key: k.key,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(IssuedKeyView { id: k.id, name, key: k.key })))
 }

@@ -54,19 +54,13 @@ impl TenantView {
 #[utoipa::path(get, path = "/api/v1/tenant", tag = "tenant",
     responses((status = 200, body = TenantView), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
-pub async fn get_own_tenant(
-    State(st): State<AppState>,
-    auth: TenantAuth,
-) -> AppResult<Json<TenantView>> {
+pub async fn get_own_tenant(State(st): State<AppState>, auth: TenantAuth) -> AppResult<Json<TenantView>> {
     Ok(Json(TenantView::load(&st, auth.tenant).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/tenant/revenue-codes", tag = "tenant",
     responses((status = 200, body = Vec<RevenueCode>)), security(("bearer" = [])))]
-pub async fn list_revenue_codes(
-    State(st): State<AppState>,
-    auth: TenantAuth,
-) -> AppResult<Json<Vec<RevenueCode>>> {
+pub async fn list_revenue_codes(State(st): State<AppState>, auth: TenantAuth) -> AppResult<Json<Vec<RevenueCode>>> {
     Ok(Json(tenants::revenue_codes(&st.db, auth.tenant.id).await?))
 }
 
@@ -82,33 +76,20 @@ pub async fn set_revenue_code(
 ) -> AppResult<(StatusCode, Json<RevenueCode>)> {
     let mut errors = Vec::new();
     if rc.debt_kind.parse::<DebtKind>().is_err() {
-        errors.push(crate::error::FieldError::new(
-            "debt_kind",
-            "unknown debt kind",
-        ));
+        errors.push(crate::error::FieldError::new("debt_kind", "unknown debt kind"));
     }
     if !(1990..=2200).contains(&rc.effective_from_year) {
-        errors.push(crate::error::FieldError::new(
-            "effective_from_year",
-            "must be a fiscal year",
-        ));
+        errors.push(crate::error::FieldError::new("effective_from_year", "must be a fiscal year"));
     }
-    let code_ok = (1..=20).contains(&rc.code.len())
-        && rc
-            .code
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+    let code_ok =
+        (1..=20).contains(&rc.code.len()) && rc.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     if !code_ok {
-        errors.push(crate::error::FieldError::new(
-            "code",
-            "1 to 20 letters, digits, dots or hyphens",
-        ));
+        errors.push(crate::error::FieldError::new("code", "1 to 20 letters, digits, dots or hyphens"));
     }
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    crate::platform::set_revenue_code(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &rc)
-        .await?;
+    crate::platform::set_revenue_code(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &rc).await?;
     Ok((StatusCode::CREATED, Json(rc)))
 }
 

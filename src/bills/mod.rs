@@ -1,0 +1,7 @@
+//! Bills: the notice (ειδοποιητήριο) a municipality sends a party for its
+//! open debts, as a PDF with one EPC QR code per debt so each can be paid by
+//! bank transfer from a phone.
+
+pub mod pdf;
+
+pub use pdf::{BillError, Notice, NoticeLine, format_eur, render_notice};

@@ -1,0 +1,832 @@
+//! The notice PDF: a header with the municipality, creditor account, party
+//! and total, then one block per debt (its RF reference, amounts and EPC QR
+//! code), as many pages as the debts need.
+//!
+//! Text is set in DejaVu Sans, embedded as a subset with a ToUnicode map (as
+//! the certificate PDF does), so Greek prints on any printer and can be
+//! searched and copied. The output is deterministic: the same notice gives
+//! the same bytes, so a re-sent notice can be compared with the first one.
+
+use std::sync::OnceLock;
+
+use chrono::{Datelike, NaiveDate};
+use printpdf::{
+    Color, FontId, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
+    Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
+};
+use qrcode::{EcLevel, QrCode, Version};
+use sha2::{Digest, Sha256};
+
+use crate::domain::iban::Iban;
+use crate::domain::money::Cents;
+use crate::domain::rf::RfReference;
+
+/// Points per millimetre.
+const MM: f32 = 72.0 / 25.4;
+const PAGE_W: f32 = 210.0 * MM;
+const PAGE_H: f32 = 297.0 * MM;
+const LEFT: f32 = 20.0 * MM;
+const RIGHT: f32 = 190.0 * MM;
+/// Nothing but the footer goes below this line.
+const BOTTOM: f32 = 24.0 * MM;
+/// Height of one debt's block: its table, its QR code and the RF under it.
+const BLOCK_H: f32 = 44.0 * MM;
+/// Width of a QR code without its quiet zone. A 331-byte payload (the EPC
+/// maximum, version 13, 69 modules) still gets 0.43 mm modules, 5 pixels at
+/// 300 dpi; a typical notice payload (version 5 or 6) gets 0.7 mm.
+pub const QR_WIDTH_MM: f32 = 30.0;
+/// EPC069-12 limits the code to version 13 at level M (331 bytes).
+const QR_MAX_VERSION: i16 = 13;
+/// Free space kept around a QR code, in modules (ISO/IEC 18004).
+const QUIET_MODULES: f32 = 4.0;
+/// Longest free text accepted in any field; a notice is one page of header.
+const MAX_TEXT_CHARS: usize = 200;
+
+/// Why a notice could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BillError {
+    #[error("the embedded font could not be parsed")]
+    Font,
+    #[error("a notice needs at least one debt")]
+    NoLines,
+    #[error("the total of the notice is too large")]
+    Overflow,
+    #[error("the field {0} is too long for the notice")]
+    TextTooLong(&'static str),
+    #[error("the EPC payload of {0} does not fit a QR code of version 13 at level M")]
+    Qr(String),
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
+}
+
+/// A notice to one party for its open debts, as of `valid_until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// The municipality's name in Greek, e.g. "Δήμος Αθηναίων".
+    pub municipality_el: String,
+    pub municipality_en: String,
+    /// The account holder's name the tenant collects into.
+    pub creditor_name: String,
+    pub iban: Iban,
+    pub party_name: String,
+    pub party_address: String,
+    pub notice_date: NaiveDate,
+    /// The amounts include the surcharges accrued up to this date.
+    pub valid_until: NaiveDate,
+    pub lines: Vec<NoticeLine>,
+    /// Prints a banner on every page, so a test notice is never paid.
+    pub test_mode: bool,
+}
+
+/// One debt on a notice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeLine {
+    pub rf: RfReference,
+    /// The kind of debt in Greek, e.g. "Ύδρευση".
+    pub kind_label: String,
+    pub fiscal_year: i32,
+    pub due_on: NaiveDate,
+    pub principal: Cents,
+    pub surcharges: Cents,
+    /// Outstanding as of the notice's `valid_until`: what the QR code asks for.
+    pub amount: Cents,
+    /// From [`crate::domain::epc::epc_payload`]; encoded as given.
+    pub epc_payload: String,
+}
+
+/// An amount as Greeks write it: "1.234,56 €", "-0,50 €".
+pub fn format_eur(amount: Cents) -> String {
+    let abs = amount.get().unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    let sign = if amount.is_negative() { "-" } else { "" };
+    format!("{sign}{grouped},{:02} €", abs % 100)
+}
+
+/// Renders a notice with fonts parsed once for the whole process.
+pub fn render_notice(n: &Notice) -> Result<Vec<u8>, BillError> {
+    static FONTS: OnceLock<Option<Fonts>> = OnceLock::new();
+    FONTS.get_or_init(|| Fonts::new().ok()).as_ref().ok_or(BillError::Font)?.render(n)
+}
+
+/// Parsing DejaVu Sans costs more than laying out a notice, so it is done once.
+struct Fonts {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+/// A QR code to draw: its modules and where its bottom-left corner goes.
+struct QrPlacement {
+    code: QrCode,
+    x: f32,
+    y: f32,
+}
+
+/// What one page holds before serialization.
+struct PageContent {
+    ops: Vec<Op>,
+    qrs: Vec<QrPlacement>,
+}
+
+impl Fonts {
+    fn new() -> Result<Self, BillError> {
+        let parse = |bytes: &[u8]| ParsedFont::from_bytes(bytes, 0, &mut Vec::new());
+        Ok(Self {
+            regular: parse(dejavu::sans::regular()).ok_or(BillError::Font)?,
+            bold: parse(dejavu::sans::bold()).ok_or(BillError::Font)?,
+        })
+    }
+
+    fn render(&self, n: &Notice) -> Result<Vec<u8>, BillError> {
+        check_lengths(n)?;
+        let total = Cents::sum(n.lines.iter().map(|l| l.amount)).ok_or(BillError::Overflow)?;
+
+        let mut pdf = PdfDocument::new("Ειδοποιητήριο / Notice");
+        // Fixed ids instead of printpdf's random ones: the first six letters
+        // become the font subset tag, and fixed tags keep the output the same
+        // from run to run.
+        let regular = Face { id: FontId("TAMEIR".to_owned()), font: &self.regular };
+        let bold = Face { id: FontId("TAMEIB".to_owned()), font: &self.bold };
+        for face in [&regular, &bold] {
+            pdf.resources.fonts.map.insert(face.id.clone(), printpdf::PdfFont::new(face.font.clone()));
+        }
+
+        let pages = layout(n, total, &regular, &bold)?;
+        let info = &mut pdf.metadata.info;
+        info.producer = "Tameio".to_owned();
+        info.creator = "Tameio".to_owned();
+        info.author = n.municipality_el.clone();
+        info.subject = "Ειδοποιητήριο οφειλών / Notice of debts".to_owned();
+        let mut qr_pages = Vec::with_capacity(pages.len());
+        let mut pdf_pages = Vec::with_capacity(pages.len());
+        for page in pages {
+            pdf_pages.push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), page.ops));
+            qr_pages.push(page.qrs);
+        }
+        pdf.with_pages(pdf_pages);
+
+        let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
+        let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
+        let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
+        if page_ids.len() != qr_pages.len() {
+            return Err(BillError::Write("page count changed".to_owned()));
+        }
+        for (page_id, qrs) in page_ids.into_iter().zip(&qr_pages) {
+            append_to_page(&mut lo, page_id, qr_content(qrs))?;
+        }
+        compress_fast(&mut lo)?;
+        set_info(&mut lo, n.notice_date)?;
+        let mut out = Vec::with_capacity(64 * 1024);
+        lo.save_to(&mut out).map_err(|e| BillError::Write(e.to_string()))?;
+        Ok(out)
+    }
+}
+
+/// Refuses text that would not fit rather than cutting a name short.
+fn check_lengths(n: &Notice) -> Result<(), BillError> {
+    let fields: [(&'static str, &str); 5] = [
+        ("municipality_el", &n.municipality_el),
+        ("municipality_en", &n.municipality_en),
+        ("creditor_name", &n.creditor_name),
+        ("party_name", &n.party_name),
+        ("party_address", &n.party_address),
+    ];
+    for (name, value) in fields {
+        if value.chars().count() > MAX_TEXT_CHARS {
+            return Err(BillError::TextTooLong(name));
+        }
+    }
+    if n.lines.is_empty() {
+        return Err(BillError::NoLines);
+    }
+    if n.lines.iter().any(|l| l.kind_label.chars().count() > MAX_TEXT_CHARS) {
+        return Err(BillError::TextTooLong("kind_label"));
+    }
+    Ok(())
+}
+
+/// Lays out every page: the same header on each (a page on its own still
+/// says who owes what to whom), then as many debt blocks as fit.
+fn layout(n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) -> Result<Vec<PageContent>, BillError> {
+    let codes = n
+        .lines
+        .iter()
+        .map(|l| qr_code(&l.epc_payload).ok_or_else(|| BillError::Qr(l.rf.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let header_bottom = {
+        let mut probe = Canvas::new();
+        header(&mut probe, n, total, regular, bold);
+        probe.y
+    };
+    // Whole blocks only; at 4 a page the header leaves room to spare.
+    let per_page = ((header_bottom - BOTTOM) / BLOCK_H).floor();
+    if per_page < 1.0 {
+        return Err(BillError::TextTooLong("header"));
+    }
+    let per_page = per_page as usize;
+    let page_count = n.lines.len().div_ceil(per_page);
+
+    let mut pages = Vec::with_capacity(page_count);
+    let mut codes = codes.into_iter();
+    let mut index = 0;
+    for (page_no, chunk) in n.lines.chunks(per_page).enumerate() {
+        let mut c = Canvas::new();
+        header(&mut c, n, total, regular, bold);
+        let mut qrs = Vec::with_capacity(chunk.len());
+        for line in chunk {
+            index += 1;
+            let Some(code) = codes.next() else {
+                break;
+            };
+            qrs.push(debt_block(&mut c, line, code, index, n.lines.len(), regular, bold));
+        }
+        footer(&mut c, page_no + 1, page_count, regular);
+        pages.push(PageContent { ops: c.ops, qrs });
+    }
+    Ok(pages)
+}
+
+fn header(c: &mut Canvas, n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) {
+    c.y = PAGE_H - 15.0 * MM;
+    if n.test_mode {
+        let h = 9.0 * MM;
+        c.y -= h;
+        c.rect(LEFT, c.y, RIGHT - LEFT, h, 0.82);
+        let text = "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ / TEST MODE";
+        let x = (PAGE_W - bold.width(text, 12.0)) / 2.0;
+        c.text(bold, 12.0, x, c.y + 3.0 * MM, text);
+        c.y -= 3.0 * MM;
+    }
+    c.paragraph(bold, 13.0, &n.municipality_el, LEFT, RIGHT - LEFT);
+    c.paragraph(regular, 9.5, &n.municipality_en, LEFT, RIGHT - LEFT);
+    c.rule();
+    c.y -= 2.0 * MM;
+    c.paragraph(bold, 16.0, "ΕΙΔΟΠΟΙΗΤΗΡΙΟ / NOTICE", LEFT, RIGHT - LEFT);
+    c.y -= 2.0 * MM;
+
+    let date = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
+    let fields = [
+        ("Δικαιούχος / Creditor", n.creditor_name.clone()),
+        ("IBAN", n.iban.to_string()),
+        ("Οφειλέτης / Debtor", n.party_name.clone()),
+        ("Διεύθυνση / Address", n.party_address.clone()),
+        ("Ημερομηνία / Notice date", date(n.notice_date)),
+        ("Ποσό έγκυρο έως / Amount valid until", date(n.valid_until)),
+    ];
+    for (label, value) in &fields {
+        c.field(bold, regular, 9.0, label, value);
+    }
+    c.field(bold, bold, 10.5, "Σύνολο / Total", &format_eur(total));
+    c.rule();
+}
+
+/// One debt: a label/value table on the left, its QR code on the right with
+/// the RF reference printed under it. Returns where the QR code goes.
+fn debt_block(
+    c: &mut Canvas,
+    line: &NoticeLine,
+    code: QrCode,
+    index: usize,
+    count: usize,
+    regular: &Face<'_>,
+    bold: &Face<'_>,
+) -> QrPlacement {
+    let top = c.y;
+    let size = 8.5;
+    let step = 3.9 * MM;
+    let label_x = LEFT;
+    let value_x = LEFT + 50.0 * MM;
+    let amount_right = LEFT + 110.0 * MM;
+    let value_w = amount_right - value_x;
+
+    let mut y = top - 5.0 * MM;
+    c.text(bold, 9.5, label_x, y, &format!("Οφειλή {index} από {count} / Debt {index} of {count}"));
+    let rf = line.rf.to_string();
+    let texts = [
+        ("Κωδικός πληρωμής / RF reference", rf.clone(), false),
+        ("Είδος / Kind", line.kind_label.clone(), false),
+        ("Οικονομικό έτος / Fiscal year", line.fiscal_year.to_string(), false),
+        ("Λήξη / Due date", line.due_on.format("%d/%m/%Y").to_string(), false),
+        ("Κεφάλαιο / Principal", format_eur(line.principal), true),
+        ("Προσαυξήσεις / Surcharges", format_eur(line.surcharges), true),
+        ("Ποσό πληρωμής / Amount", format_eur(line.amount), true),
+    ];
+    let last = texts.len() - 1;
+    for (i, (label, value, is_amount)) in texts.iter().enumerate() {
+        y -= step;
+        c.text(regular, 7.5, label_x, y, label);
+        let face = if i == last || i == 0 { bold } else { regular };
+        // A long kind label is set smaller rather than run into the QR code.
+        let mut fitted = size;
+        while fitted > 5.0 && face.width(value, fitted) > value_w {
+            fitted -= 0.5;
+        }
+        let x = if *is_amount { amount_right - face.width(value, fitted) } else { value_x };
+        c.text(face, fitted, x, y, value);
+    }
+
+    let qr_w = QR_WIDTH_MM * MM;
+    let qr_x = RIGHT - qr_w;
+    let qr_y = top - 4.0 * MM - qr_w;
+    let rf_size = 8.0;
+    // Centred under the code; a 25-character RF is wider than the code, so
+    // it is kept inside the right margin.
+    let rf_w = regular.width(&rf, rf_size);
+    let rf_x = (qr_x + (qr_w - rf_w) / 2.0).min(RIGHT - rf_w);
+    // Far enough below the code for its quiet zone even at version 1.
+    let quiet = qr_w / code.width().max(1) as f32 * QUIET_MODULES;
+    c.text(regular, rf_size, rf_x, qr_y - quiet.max(4.0 * MM) - 2.0 * MM, &rf);
+    c.y = top - BLOCK_H;
+    c.hline(c.y, 0.3, 0.6);
+    QrPlacement { code, x: qr_x, y: qr_y }
+}
+
+fn footer(c: &mut Canvas, page: usize, pages: usize, regular: &Face<'_>) {
+    let how = "Πληρωμή με μεταφορά στο IBAN του Δήμου με τον κωδικό RF ως αιτιολογία, ή σαρώνοντας τον κωδικό QR στην εφαρμογή της τράπεζάς σας. Pay by bank transfer quoting the RF reference, or scan the QR code with your banking app.";
+    c.y = BOTTOM - 2.0 * MM;
+    c.paragraph(regular, 7.0, how, LEFT, RIGHT - LEFT);
+    let text = format!("Σελίδα {page} από {pages} / Page {page} of {pages}");
+    let x = (PAGE_W - regular.width(&text, 7.5)) / 2.0;
+    c.text(regular, 7.5, x, 8.0 * MM, &text);
+}
+
+/// Encodes at level M, as EPC069-12 requires, within version 13.
+fn qr_code(payload: &str) -> Option<QrCode> {
+    let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).ok()?;
+    match code.version() {
+        Version::Normal(v) if v <= QR_MAX_VERSION => Some(code),
+        _ => None,
+    }
+}
+
+/// The QR codes as raw PDF operators: one rectangle per run of dark modules
+/// in a row, in module units under one scaling matrix, so the numbers are
+/// small integers and a code costs a few kilobytes (printpdf polygons would
+/// write every corner as a float).
+fn qr_content(qrs: &[QrPlacement]) -> Vec<u8> {
+    use std::fmt::Write as _;
+    let mut ops = String::with_capacity(16 * 1024 * qrs.len().max(1));
+    for qr in qrs {
+        let width = qr.code.width();
+        let colors = qr.code.to_colors();
+        let dark = |x: usize, y: usize| colors.get(y * width + x) == Some(&qrcode::Color::Dark);
+        let module = QR_WIDTH_MM * MM / width.max(1) as f32;
+        let _ = writeln!(ops, "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm", qr.x, qr.y);
+        for row in 0..width {
+            let y = width - 1 - row;
+            let mut col = 0;
+            while col < width {
+                if !dark(col, row) {
+                    col += 1;
+                    continue;
+                }
+                let start = col;
+                while col < width && dark(col, row) {
+                    col += 1;
+                }
+                let _ = writeln!(ops, "{start} {y} {} 1 re", col - start);
+            }
+        }
+        ops.push_str("f Q\n");
+    }
+    ops.into_bytes()
+}
+
+/// Adds a content stream to a page, after printpdf's own.
+fn append_to_page(lo: &mut lopdf::Document, page_id: lopdf::ObjectId, content: Vec<u8>) -> Result<(), BillError> {
+    let stream_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
+    let page = lo.get_dictionary_mut(page_id).map_err(|e| BillError::Write(e.to_string()))?;
+    let mut contents = match page.get(b"Contents") {
+        Ok(lopdf::Object::Array(items)) => items.clone(),
+        Ok(other) => vec![other.clone()],
+        Err(_) => Vec::new(),
+    };
+    contents.push(lopdf::Object::Reference(stream_id));
+    page.set("Contents", lopdf::Object::Array(contents));
+    Ok(())
+}
+
+/// Deflate at the fastest level: lopdf's own `compress` uses the slowest,
+/// which costs most of the rendering time for a few kilobytes.
+fn compress_fast(lo: &mut lopdf::Document) -> Result<(), BillError> {
+    use std::io::Write as _;
+    for object in lo.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&stream.content).map_err(|e| BillError::Write(e.to_string()))?;
+        let compressed = encoder.finish().map_err(|e| BillError::Write(e.to_string()))?;
+        if compressed.len() < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
+    Ok(())
+}
+
+/// Dates the file by the notice (a date without a time of day, which printpdf
+/// cannot write) and replaces printpdf's random file identifier with a hash
+/// of the content, so equal notices are equal files.
+fn set_info(lo: &mut lopdf::Document, notice_date: NaiveDate) -> Result<(), BillError> {
+    let write_err = |e: lopdf::Error| BillError::Write(e.to_string());
+    let mut hasher = Sha256::new();
+    for object in lo.objects.values() {
+        if let lopdf::Object::Stream(stream) = object {
+            hasher.update(&stream.content);
+        }
+    }
+    let id = hasher.finalize().get(..16).unwrap_or_default().to_vec();
+    let id_string = || lopdf::Object::String(id.clone(), lopdf::StringFormat::Hexadecimal);
+    lo.trailer.set("ID", lopdf::Object::Array(vec![id_string(), id_string()]));
+
+    let info_id = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(write_err)?;
+    let info = lo.get_dictionary_mut(info_id).map_err(write_err)?;
+    let date = format!("D:{:04}{:02}{:02}", notice_date.year(), notice_date.month(), notice_date.day());
+    for key in ["CreationDate", "ModDate"] {
+        info.set(key, lopdf::Object::String(date.clone().into_bytes(), lopdf::StringFormat::Literal));
+    }
+    Ok(())
+}
+
+/// A font added to the document, with what is needed to measure text in it.
+struct Face<'a> {
+    id: FontId,
+    font: &'a ParsedFont,
+}
+
+impl Face<'_> {
+    /// Width of `text` at `size` points, from the font's own advances.
+    fn width(&self, text: &str, size: f32) -> f32 {
+        let upm = f32::from(self.font.font_metrics.units_per_em.max(1));
+        let units: f32 = text
+            .chars()
+            .map(|c| {
+                let gid = self.font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+                f32::from(self.font.get_horizontal_advance(gid))
+            })
+            .sum();
+        units * size / upm
+    }
+
+    /// Splits `text` into lines no wider than `max_width`, at spaces; a word
+    /// longer than a line is split between characters.
+    fn wrap(&self, text: &str, size: f32, max_width: f32) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        for word in text.split_whitespace() {
+            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
+            if self.width(&candidate, size) <= max_width {
+                line = candidate;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            for ch in word.chars() {
+                line.push(ch);
+                if self.width(&line, size) > max_width && line.chars().count() > 1 {
+                    line.pop();
+                    lines.push(std::mem::take(&mut line));
+                    line.push(ch);
+                }
+            }
+        }
+        if !line.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// Page operations and the baseline of the next line, in points from the
+/// bottom edge.
+struct Canvas {
+    ops: Vec<Op>,
+    y: f32,
+}
+
+impl Canvas {
+    fn new() -> Self {
+        Self { ops: Vec::with_capacity(512), y: PAGE_H }
+    }
+
+    fn text(&mut self, face: &Face<'_>, size: f32, x: f32, y: f32, text: &str) {
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFont { font: PdfFontHandle::External(face.id.clone()), size: Pt(size) },
+            Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } },
+            Op::ShowText { items: vec![TextItem::Text(text.to_owned())] },
+            Op::EndTextSection,
+        ]);
+    }
+
+    fn paragraph(&mut self, face: &Face<'_>, size: f32, text: &str, x: f32, width: f32) {
+        for line in face.wrap(text, size, width) {
+            self.y -= size * 1.3;
+            self.text(face, size, x, self.y, &line);
+        }
+    }
+
+    /// A label and a wrapped value on the same baseline.
+    fn field(&mut self, label: &Face<'_>, value: &Face<'_>, size: f32, l: &str, v: &str) {
+        let value_x = LEFT + 72.0 * MM;
+        let start = self.y;
+        self.text(label, size - 0.5, LEFT, start - size * 1.3, l);
+        self.paragraph(value, size, v, value_x, RIGHT - value_x);
+        // An empty value still takes its line.
+        self.y = self.y.min(start - size * 1.3) - size * 0.25;
+    }
+
+    fn rule(&mut self) {
+        self.y -= 2.0 * MM;
+        self.hline(self.y, 0.6, 0.35);
+        self.y -= 1.5 * MM;
+    }
+
+    fn hline(&mut self, y: f32, thickness: f32, grey: f32) {
+        self.rect(LEFT, y, RIGHT - LEFT, thickness, grey);
+    }
+
+    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, grey: f32) {
+        let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
+        let ring = PolygonRing { points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)] };
+        let fill = |v: f32| Op::SetFillColor { col: Color::Rgb(Rgb { r: v, g: v, b: v, icc_profile: None }) };
+        self.ops.extend([
+            fill(grey),
+            Op::DrawPolygon {
+                polygon: Polygon { rings: vec![ring], mode: PaintMode::Fill, winding_order: WindingOrder::NonZero },
+            },
+            fill(0.0),
+        ]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::epc::{EpcTransfer, epc_payload};
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    const PARTY: &str = "Παπαδοπούλου Αικατερίνη-Ελευθερία";
+    const RFS: [&str; 9] = [
+        "RF18539007547034",
+        "RF2939KX5US7LX3PAN1BNWC0H",
+        "RF03SW3EZRUFBK",
+        "RF20QQHM7PAW61EOWO",
+        "RF206KCJWVH20",
+        "RF97XX5ZIC",
+        "RF66A4E7BF6OI8F23P9",
+        "RF888F7P5VQ8TOFTY3LZ",
+        "RF056TXFK",
+    ];
+
+    fn line(rf: &str, kind: &str, principal: i64, surcharges: i64) -> NoticeLine {
+        let iban = Iban::parse("GR1601101250000000012300695").unwrap();
+        let rf = RfReference::parse(rf).unwrap();
+        let amount = Cents::new(principal + surcharges);
+        let epc_payload = epc_payload(&EpcTransfer {
+            bic: None,
+            beneficiary: "Δήμος Αθηναίων".to_owned(),
+            iban,
+            amount,
+            reference: rf.clone(),
+        })
+        .unwrap();
+        NoticeLine {
+            rf,
+            kind_label: kind.to_owned(),
+            fiscal_year: 2024,
+            due_on: date(2024, 12, 31),
+            principal: Cents::new(principal),
+            surcharges: Cents::new(surcharges),
+            amount,
+            epc_payload,
+        }
+    }
+
+    fn notice(debts: usize) -> Notice {
+        let kinds = ["Ύδρευση", "Τέλη κοινόχρηστων χώρων", "Πρόστιμο ΚΟΚ"];
+        let lines = RFS
+            .iter()
+            .take(debts)
+            .enumerate()
+            .map(|(i, rf)| {
+                let i = i as i64;
+                line(rf, kinds[i as usize % 3], 12_345 + 100_000 * i, 617 * i)
+            })
+            .collect();
+        Notice {
+            municipality_el: "Δήμος Αθηναίων".to_owned(),
+            municipality_en: "Municipality of Athens".to_owned(),
+            creditor_name: "Δήμος Αθηναίων".to_owned(),
+            iban: Iban::parse("GR1601101250000000012300695").unwrap(),
+            party_name: PARTY.to_owned(),
+            party_address: "Λεωφόρος Βασιλίσσης Σοφίας 125, 115 21 Αθήνα".to_owned(),
+            notice_date: date(2025, 3, 14),
+            valid_until: date(2025, 3, 31),
+            lines,
+            test_mode: true,
+        }
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tameio-bill-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// poppler-utils is a test tool, not a build dependency: without it the
+    /// raster tests skip on a developer's machine but fail in CI.
+    fn poppler() -> bool {
+        let found =
+            Command::new("pdftoppm").arg("-v").output().is_ok() && Command::new("pdftotext").arg("-v").output().is_ok();
+        if !found {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "pdftoppm/pdftotext not found: install poppler-utils (apt-get install poppler-utils)"
+            );
+            eprintln!("note: skipping, pdftoppm/pdftotext not found (install poppler-utils)");
+        }
+        found
+    }
+
+    /// Rasterizes every page at 300 dpi and decodes every QR code on it, as
+    /// raw bytes (rqrr's `String` would not say which encoding it assumed).
+    fn decode_all(pdf_path: &Path, dir: &Path) -> (usize, Vec<Vec<u8>>) {
+        let prefix = dir.join("page");
+        let status =
+            Command::new("pdftoppm").args(["-r", "300", "-gray", "-png"]).arg(pdf_path).arg(&prefix).status().unwrap();
+        assert!(status.success());
+        let mut pngs: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "png"))
+            .collect();
+        pngs.sort();
+        let mut decoded = Vec::new();
+        for png_path in &pngs {
+            let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png_path).unwrap()));
+            let mut reader = decoder.read_info().unwrap();
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            let info = reader.next_frame(&mut buf).unwrap();
+            let (w, h) = (info.width as usize, info.height as usize);
+            let channels = match info.color_type {
+                png::ColorType::Grayscale => 1,
+                png::ColorType::Rgb => 3,
+                other => panic!("unexpected PNG colour type {other:?}"),
+            };
+            let luma = |x: usize, y: usize| buf[(y * w + x) * channels + channels / 2];
+            let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
+            for grid in img.detect_grids() {
+                let mut bytes = Vec::new();
+                let meta = grid.decode_to(&mut bytes).unwrap();
+                assert_eq!(meta.ecc_level, 0, "EC level M"); // rqrr: 0 = M
+                decoded.push(bytes);
+            }
+        }
+        (pngs.len(), decoded)
+    }
+
+    fn pdftotext(pdf_path: &Path) -> String {
+        let out = Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(pdf_path).arg("-").output().unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn three_debts_scan_back_to_their_payloads_and_text_is_extractable() {
+        if !poppler() {
+            return;
+        }
+        let n = notice(3);
+        assert_eq!(n.lines.len(), 3);
+        let pdf = render_notice(&n).unwrap();
+        let dir = scratch("three");
+        let pdf_path = dir.join("notice.pdf");
+        std::fs::write(&pdf_path, &pdf).unwrap();
+
+        let (pages, decoded) = decode_all(&pdf_path, &dir);
+        assert_eq!(pages, 1);
+        assert_eq!(decoded.len(), 3, "one QR code per debt");
+        let decoded: BTreeSet<Vec<u8>> = decoded.into_iter().collect();
+        let expected: BTreeSet<Vec<u8>> = n.lines.iter().map(|l| l.epc_payload.as_bytes().to_vec()).collect();
+        assert_eq!(decoded, expected);
+
+        let text = pdftotext(&pdf_path);
+        assert!(text.contains(PARTY), "party name not extractable:\n{text}");
+        for l in &n.lines {
+            let printed = l.rf.to_string();
+            assert!(printed.contains(' '));
+            // Once in the table, once under the QR code.
+            assert!(text.matches(&printed).count() >= 2, "{printed} not extractable:\n{text}");
+        }
+        for needle in [
+            "ΕΙΔΟΠΟΙΗΤΗΡΙΟ / NOTICE",
+            "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ / TEST MODE",
+            "Ποσό έγκυρο έως / Amount valid until",
+            "31/03/2025",
+            "14/03/2025",
+            "GR16 0110 1250 0000 0001 2300 695",
+            "Ύδρευση",
+            "123,45 €",
+            // 123.45 + 1,129.62 + 2,135.79
+            "1.129,62 €",
+            "3.388,86 €",
+        ] {
+            assert!(text.contains(needle), "{needle} missing:\n{text}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn nine_debts_take_three_pages_and_every_code_still_scans() {
+        if !poppler() {
+            return;
+        }
+        let n = Notice { test_mode: false, ..notice(9) };
+        assert_eq!(n.lines.len(), 9);
+        let pdf = render_notice(&n).unwrap();
+        let dir = scratch("nine");
+        let pdf_path = dir.join("notice.pdf");
+        std::fs::write(&pdf_path, &pdf).unwrap();
+        let (pages, decoded) = decode_all(&pdf_path, &dir);
+        assert_eq!(pages, 3, "four debts a page");
+        let decoded: BTreeSet<Vec<u8>> = decoded.into_iter().collect();
+        let expected: BTreeSet<Vec<u8>> = n.lines.iter().map(|l| l.epc_payload.as_bytes().to_vec()).collect();
+        assert_eq!(decoded, expected);
+        let text = pdftotext(&pdf_path);
+        assert!(text.contains("Σελίδα 3 από 3 / Page 3 of 3"));
+        assert!(!text.contains("TEST MODE"));
+        assert_eq!(text.matches(PARTY).count(), 3, "the header is on every page");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn output_is_deterministic_and_dated_by_the_notice() {
+        let n = notice(3);
+        let a = render_notice(&n).unwrap();
+        let b = render_notice(&n).unwrap();
+        assert!(a == b, "two renderings differ");
+        let raw = String::from_utf8_lossy(&a);
+        assert!(raw.contains("/CreationDate(D:20250314)"), "creation date");
+        assert!(raw.contains("TAMEIR+"), "regular font is a subset");
+        // Subset fonts keep a notice small: two faces, three QR codes.
+        assert!(a.len() < 80_000, "{} bytes", a.len());
+        let other = render_notice(&Notice { party_name: "Γεωργίου Νίκος".to_owned(), ..n }).unwrap();
+        assert!(other != a);
+    }
+
+    #[test]
+    fn greek_amounts() {
+        assert_eq!(format_eur(Cents::new(123_456)), "1.234,56 €");
+        assert_eq!(format_eur(Cents::new(5)), "0,05 €");
+        assert_eq!(format_eur(Cents::new(100_000_000)), "1.000.000,00 €");
+        assert_eq!(format_eur(Cents::new(-50)), "-0,50 €");
+        assert_eq!(format_eur(Cents::new(99_999)), "999,99 €");
+        assert_eq!(format_eur(Cents::new(i64::MIN)), "-92.233.720.368.547.758,08 €");
+    }
+
+    #[test]
+    fn bad_notices_are_refused_not_panicked_on() {
+        let empty = Notice { lines: Vec::new(), ..notice(1) };
+        assert_eq!(render_notice(&empty), Err(BillError::NoLines));
+
+        let mut too_big = notice(1);
+        too_big.lines[0].epc_payload = "x".repeat(400);
+        assert!(matches!(render_notice(&too_big), Err(BillError::Qr(_))));
+
+        let mut overflow = notice(2);
+        for l in &mut overflow.lines {
+            l.amount = Cents::new(i64::MAX);
+        }
+        assert_eq!(render_notice(&overflow), Err(BillError::Overflow));
+
+        let long = Notice { party_address: "Οδός ".repeat(100), ..notice(1) };
+        assert_eq!(render_notice(&long), Err(BillError::TextTooLong("party_address")));
+
+        // Long but accepted: wraps, and a long kind label is set smaller.
+        let mut wordy =
+            Notice { party_name: "Α".repeat(MAX_TEXT_CHARS), municipality_el: "Δήμος ".repeat(33), ..notice(4) };
+        wordy.lines[0].kind_label = "Τέλη ".repeat(40);
+        assert!(render_notice(&wordy).is_ok());
+    }
+}
