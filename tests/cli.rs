@@ -85,3 +85,60 @@ fn unsupported_database_url_is_a_clear_startup_error() {
     assert!(err.contains("unsupported database URL scheme"), "{err}");
     assert!(!err.contains("hunter2"), "the password must not be printed: {err}");
 }
+
+#[test]
+fn verify_reaches_every_published_vector_verdict() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certificates/tests/data");
+    let vectors: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data.join("vectors.json")).unwrap()).unwrap();
+    let list = vectors["vectors"].as_array().expect("vectors");
+    assert!(list.len() >= 8);
+    for v in list {
+        let mut cmd = tameio();
+        cmd.args(["verify", v["token"].as_str().unwrap(), "--now", v["now"].as_str().unwrap(), "--keys"])
+            .arg(data.join("keys.json"));
+        if v["with_revocations"] == true {
+            cmd.arg("--revocations").arg(data.join("revocations.json"));
+        }
+        let out = cmd.output().unwrap();
+        let name = v["name"].as_str().unwrap();
+        assert_eq!(
+            out.status.code(),
+            v["exit_code"].as_i64().map(|c| c as i32),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = std::fs::read_to_string(data.join(v["report"].as_str().unwrap())).unwrap();
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name}");
+    }
+}
+
+fn corpus(rel: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "the corpus must be beside the repository in CI: {rel}");
+    eprintln!("../shared/corpora is missing: skipped");
+    None
+}
+
+#[test]
+fn statement_parse_prints_the_contract_or_names_the_position() {
+    let Some(file) = corpus("camt053/genkgo__camt/test/data/camt053.v2.minimal.xml") else { return };
+    let out = tameio().args(["statement", "parse"]).arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["format"], "camt.053.001.02");
+    assert!(json["statements"][0]["lines"].is_array());
+
+    let dir = std::env::temp_dir().join(format!("tameio-doctype-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("doctype.xml");
+    std::fs::write(&bad, "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY a \"b\">]>\n<Document/>").unwrap();
+    let out = tameio().args(["statement", "parse"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.to_lowercase().contains("doctype") && err.contains("line 2"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,7 +3,9 @@
 mod audit_cmd;
 pub mod demo;
 mod import_cmd;
+mod statement_cmd;
 mod tenant_cmd;
+mod verify_cmd;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -79,6 +81,13 @@ pub enum Command {
     },
     /// Import a debt roll (CSV) for a tenant: all rows or none.
     ImportDebts(import_cmd::ImportDebts),
+    /// Verify a clearance certificate offline (PDF, token or QR URL).
+    Verify(verify_cmd::Verify),
+    /// Bank statements.
+    Statement {
+        #[command(subcommand)]
+        cmd: statement_cmd::StatementCmd,
+    },
     /// Tenants (municipalities).
     Tenant {
         #[command(subcommand)]
@@ -153,6 +162,8 @@ async fn run(cmd: Command) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportDebts(a) => import_cmd::run(a).await,
+        Command::Verify(v) => verify_cmd::run(v),
+        Command::Statement { cmd } => statement_cmd::run(cmd),
         Command::Tenant { cmd } => tenant_cmd::run_tenant(cmd).await,
         Command::ApiKey { cmd } => tenant_cmd::run_api_key(cmd).await,
         Command::OperatorKey { cmd } => tenant_cmd::run_operator_key(cmd).await,
