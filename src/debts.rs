@@ -10,7 +10,7 @@ use crate::domain::money::Cents;
 use crate::domain::surcharge::PrincipalPayment;
 use crate::domain::tenant::Tenant;
 use crate::store::debts::{self, DebtRecord};
-use crate::store::{Db, StoreError, StoreResult};
+use crate::store::{Conn, StoreError, StoreResult};
 
 /// A debt and where it stands.
 #[derive(Debug, Clone)]
@@ -22,13 +22,13 @@ pub struct DebtStanding {
 
 /// Balances for stored debts as of `as_of`, with one query for all payments.
 pub async fn standings(
-    db: &Db,
+    conn: Conn<'_>,
     tenant: &Tenant,
     records: Vec<DebtRecord>,
     as_of: NaiveDate,
 ) -> StoreResult<Vec<DebtStanding>> {
     let ids: Vec<Uuid> = records.iter().map(|d| d.id).collect();
-    let mut payments = debts::principal_payments(db, tenant.id, &ids).await?;
+    let mut payments = debts::principal_payments(conn, tenant.id, &ids).await?;
     records
         .into_iter()
         .map(|debt| {

@@ -166,3 +166,17 @@ impl IntoResponse for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<crate::bills::compose::NoticeError> for AppError {
+    fn from(e: crate::bills::compose::NoticeError) -> Self {
+        use crate::bills::compose::NoticeError;
+        match e {
+            NoticeError::NoParty => AppError::NotFound,
+            NoticeError::NothingOwed => {
+                AppError::Conflict { kind: "nothing-owed", detail: "the party has no open debts".into() }
+            }
+            NoticeError::Store(s) => s.into(),
+            NoticeError::Render(r) => AppError::Internal(InternalError::Other(r)),
+        }
+    }
+}

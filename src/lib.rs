@@ -4,6 +4,7 @@ pub mod app;
 pub mod bills;
 pub mod cli;
 pub mod clock;
+pub mod collect;
 pub mod debts;
 pub mod domain;
 pub mod error;

@@ -65,12 +65,22 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key1));
     assert_eq!(status, 200);
     assert!(body.contains("\"slug\":\"demo\"") && body.contains("\"mode\":\"test\""), "{body}");
+    let (status, page) = get(&format!("{base}/api/v1/debts?limit=500"), Some(&key1));
+    assert_eq!(status, 200);
+    let page: serde_json::Value = serde_json::from_str(&page).unwrap();
+    let debts = page["debts"].as_array().unwrap();
+    assert_eq!(debts.len(), 300, "the demo has 300 debts");
+    assert!(debts.iter().any(|d| d["source_id"] == "DEMO-TRAFFIC-0001" && d["kind"] == "traffic_fine"));
+    let partly_paid = debts.iter().filter(|d| d["paid"] != "0.00" && d["status"] == "open").count();
+    assert!(partly_paid >= 10, "some debts are partly paid: {partly_paid}");
     drop(first);
 
     let (second, base, key2) = start_demo(&data);
     assert_ne!(key1, key2, "each run mints a fresh key");
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key2));
     assert_eq!(status, 200, "{body}");
+    let (_, page) = get(&format!("{base}/api/v1/debts?limit=500"), Some(&key2));
+    assert_eq!(page.matches("\"source_id\"").count(), 300, "the second run adds no debts");
     let (_, keys) = get(&format!("{base}/api/v1/api-keys"), Some(&key2));
     assert_eq!(keys.matches("\"name\":\"demo\"").count(), 2, "same tenant, two keys: {keys}");
     drop(second);

@@ -105,3 +105,17 @@ create table notice_tokens (
     expires_at timestamptz not null,
     primary key (tenant_id, token_hash)
 );
+
+-- A party's credit: overpayments in, applications and refunds out.
+create table credit_movements (
+    tenant_id uuid not null,
+    id uuid not null,
+    party_id uuid not null,
+    payment_id uuid,
+    amount_cents bigint not null,
+    reason text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, party_id) references parties (tenant_id, id)
+);
+create index credit_movements_by_party on credit_movements (tenant_id, party_id);

@@ -4,4 +4,6 @@
 
 pub mod pdf;
 
+pub mod compose;
+
 pub use pdf::{BillError, Notice, NoticeLine, format_eur, render_notice};

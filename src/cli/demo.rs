@@ -5,12 +5,16 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use super::demo_data;
 use super::{CliError, DbArgs};
 use crate::app::{self, AppState, Settings};
 use crate::clock::{Clock, SystemClock};
+use crate::collect::apply::{Channel, IncomingPayment, apply_payment};
 use crate::domain::actor::Actor;
+use crate::imports::debt_roll::ParseOptions;
+use crate::imports::debt_roll_store::{self, ImportOutcome};
 use crate::platform::{self, TenantSpec};
-use crate::store::{Db, tenants};
+use crate::store::{Db, debts as debts_store, payments as payments_store, tenants};
 
 pub const DEMO_SLUG: &str = "demo";
 
@@ -31,13 +35,50 @@ fn demo_spec() -> TenantSpec {
     }
 }
 
-/// Creates the demo tenant when absent; returns its id.
+/// Creates the demo tenant and its data when absent; returns its id. Each
+/// step is idempotent, so an interrupted first run completes on the next.
 pub async fn ensure_demo(db: &Db, clock: &dyn Clock) -> Result<uuid::Uuid, CliError> {
-    if let Some(t) = tenants::by_slug(db, DEMO_SLUG).await? {
-        return Ok(t.id);
+    let tenant = match tenants::by_slug(db, DEMO_SLUG).await? {
+        Some(t) => t,
+        None => {
+            let spec = demo_spec().validate().map_err(|e| CliError::Usage(format!("demo tenant: {e:?}")))?;
+            let id = platform::create_tenant(db, clock.now(), &Actor::Cli, &spec).await?;
+            tenants::by_id(db, id).await?.ok_or_else(|| CliError::Usage("demo tenant vanished".into()))?
+        }
+    };
+    let now = clock.now();
+    let (csv, seed_payments) = demo_data::demo_roll(tenant.local_date(now));
+    let outcome = debt_roll_store::import(
+        db,
+        &tenant,
+        now,
+        &Actor::Cli,
+        "demo-roll.csv",
+        csv.as_bytes(),
+        ParseOptions::default(),
+    )
+    .await?;
+    if let ImportOutcome::Refused { problems, .. } = outcome {
+        return Err(CliError::Usage(format!("the demo roll was refused: {problems:?}")));
     }
-    let spec = demo_spec().validate().map_err(|e| CliError::Usage(format!("demo tenant: {e:?}")))?;
-    Ok(platform::create_tenant(db, clock.now(), &Actor::Cli, &spec).await?)
+    if payments_store::count(db, tenant.id).await? == 0 {
+        let page = debts_store::DebtFilter::default();
+        let all = debts_store::list(db, tenant.id, &page, None, 1000).await?;
+        for sp in seed_payments {
+            let Some(debt) = all.iter().find(|d| d.source_id == sp.debt_source_id) else { continue };
+            let incoming = IncomingPayment {
+                party_id: debt.party_id,
+                channel: Channel::BankTransfer,
+                amount: sp.amount,
+                received_on: sp.on,
+                debts: Some(vec![debt.id]),
+            };
+            apply_payment(db, &tenant, now, &Actor::Cli, &incoming)
+                .await
+                .map_err(|e| CliError::Usage(format!("demo payment for {}: {e}", sp.party_source_id)))?;
+        }
+    }
+    Ok(tenant.id)
 }
 
 pub async fn run(addr: SocketAddr, db_args: DbArgs) -> Result<ExitCode, CliError> {

@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 pub mod demo;
+mod demo_data;
 mod import_cmd;
 mod statement_cmd;
 mod tenant_cmd;

@@ -6,6 +6,7 @@ pub mod extract;
 pub mod officer;
 pub mod ops;
 pub mod page;
+pub mod public;
 pub mod rate_limit;
 
 use std::time::Instant;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(ops::router(openapi))
         .merge(officer::router())
+        .merge(public::router())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
@@ -99,7 +101,7 @@ pub fn redact_path(path: &str) -> String {
     path.split('/')
         .map(|seg| {
             let tokenish = seg.len() >= 16
-                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'=');
+                && seg.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'=' | b'.'));
             if tokenish { "{redacted}" } else { seg }
         })
         .collect::<Vec<_>>()

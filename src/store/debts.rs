@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::batch::{CHUNK_ROWS, insert_sql};
-use super::{Db, StoreError, StoreResult, Tx, on_pool, on_tx};
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_conn, on_pool, on_tx};
 
 /// A party to insert.
 #[derive(Debug, Clone)]
@@ -310,9 +310,9 @@ pub async fn by_rf(db: &Db, tenant: Uuid, rf: &str) -> StoreResult<Option<DebtRe
     row.map(to_record).transpose()
 }
 
-pub async fn by_party(db: &Db, tenant: Uuid, party: Uuid) -> StoreResult<Vec<DebtRecord>> {
+pub async fn by_party(conn: Conn<'_>, tenant: Uuid, party: Uuid) -> StoreResult<Vec<DebtRecord>> {
     const Q: &str = select_debt!("where d.tenant_id = $1 and d.party_id = $2 order by d.due_on, d.id");
-    let rows: Vec<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(party).fetch_all(p).await)?;
+    let rows: Vec<DebtRow> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(party).fetch_all(c).await)?;
     rows.into_iter().map(to_record).collect()
 }
 
@@ -389,7 +389,7 @@ pub async fn party(db: &Db, tenant: Uuid, id: Uuid) -> StoreResult<Option<PartyR
 /// Principal paid on each debt, netted per date (a reversal carries the date
 /// of the allocation it undoes), for the surcharge rule.
 pub async fn principal_payments(
-    db: &Db,
+    mut conn: Conn<'_>,
     tenant: Uuid,
     debt_ids: &[Uuid],
 ) -> StoreResult<HashMap<Uuid, Vec<(i64, NaiveDate)>>> {
@@ -402,12 +402,12 @@ pub async fn principal_payments(
              having sum(principal_cents) <> 0 order by debt_id, paid_on",
             placeholders.join(", ")
         );
-        let rows: Vec<(Uuid, NaiveDate, i64)> = on_pool!(db, |p| {
+        let rows: Vec<(Uuid, NaiveDate, i64)> = on_conn!(&mut conn, |c| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant);
             for id in chunk {
                 q = q.bind(*id);
             }
-            q.fetch_all(p).await
+            q.fetch_all(c).await
         })?;
         for (id, on, cents) in rows {
             out.entry(id).or_default().push((cents, on));

@@ -52,6 +52,38 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
         out.push(format!("{n} journal events have no outbox row"));
     }
 
+    // Invariant 1: what is paid on a debt is the sum of its allocations, never
+    // negative, and its principal part never above the principal.
+    const OVERPAID: &str = "select d.rf, d.principal_cents,
+            cast(coalesce(sum(a.principal_cents), 0) as bigint), cast(coalesce(sum(a.surcharge_cents), 0) as bigint)
+        from debts d left join allocations a on a.tenant_id = d.tenant_id and a.debt_id = d.id
+        where d.tenant_id = $1 group by d.id, d.rf, d.principal_cents";
+    let rows: Vec<(String, i64, i64, i64)> =
+        on_pool!(db, |p| sqlx::query_as(OVERPAID).bind(tenant).fetch_all(p).await)?;
+    for (rf, principal, principal_paid, surcharge_paid) in rows {
+        if principal_paid < 0 || principal_paid > principal || surcharge_paid < 0 {
+            out.push(format!(
+                "debt {rf}: principal {principal}, principal paid {principal_paid}, surcharge paid {surcharge_paid}"
+            ));
+        }
+    }
+
+    // Invariant 2: a successful payment's amount is its allocations plus the
+    // credit it left.
+    const PAYMENTS: &str = "select p.id, p.amount_cents,
+            cast(coalesce((select sum(a.principal_cents + a.surcharge_cents) from allocations a
+                where a.tenant_id = p.tenant_id and a.payment_id = p.id), 0) as bigint),
+            cast(coalesce((select sum(c.amount_cents) from credit_movements c
+                where c.tenant_id = p.tenant_id and c.payment_id = p.id), 0) as bigint)
+        from payments p where p.tenant_id = $1 and p.status = 'succeeded'";
+    let rows: Vec<(uuid::Uuid, i64, i64, i64)> =
+        on_pool!(db, |p| sqlx::query_as(PAYMENTS).bind(tenant).fetch_all(p).await)?;
+    for (id, amount, allocated, credit) in rows {
+        if amount != allocated + credit {
+            out.push(format!("payment {id}: amount {amount} != allocated {allocated} + credit {credit}"));
+        }
+    }
+
     let chain = super::audit::chain(db, tenant).await?;
     let head = super::audit::head(db, tenant).await?;
     for f in crate::domain::audit::verify_chain(&chain, head.as_ref().map(|(s, h)| (*s, h.as_str()))) {

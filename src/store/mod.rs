@@ -12,6 +12,7 @@ pub mod invariants;
 pub mod journal;
 pub mod keys;
 pub mod notices;
+pub mod payments;
 pub mod sessions;
 pub mod tenants;
 
@@ -48,7 +49,32 @@ macro_rules! on_tx {
         }
     };
 }
-pub(crate) use {on_pool, on_tx};
+/// Runs `$body` with `$c` bound to a pool or a transaction's connection, for
+/// reads that serve both inside and outside a transaction.
+macro_rules! on_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Db($crate::store::Db::Sqlite($c)) => $body,
+            $crate::store::Conn::Db($crate::store::Db::Postgres($c)) => $body,
+            $crate::store::Conn::Tx($crate::store::Tx::Sqlite(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::store::Conn::Tx($crate::store::Tx::Postgres(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use {on_conn, on_pool, on_tx};
+
+/// Where a read runs: on the pool, or inside a transaction that holds locks
+/// (reading there avoids needing a second connection while holding the first).
+pub enum Conn<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
 
 /// What can go wrong in storage. Callers map `Conflict` and `NotFound` to
 /// 4xx; everything else is a 5xx whose text never reaches a client.

@@ -139,7 +139,7 @@ pub async fn list_debts(
     let records = debts::list(&st.db, auth.tenant.id, &filter, after, limit).await?;
     let full_page = i64::try_from(records.len()).unwrap_or(0) == limit;
     let as_of = auth.tenant.local_date(st.clock.now());
-    let rows = crate::debts::standings(&st.db, &auth.tenant, records, as_of).await?;
+    let rows = crate::debts::standings(crate::store::Conn::Db(&st.db), &auth.tenant, records, as_of).await?;
     let next = rows.last().filter(|_| full_page).map(|s| format!("{}_{}", s.debt.due_on, s.debt.id));
     let debts = rows
         .into_iter()
@@ -166,4 +166,37 @@ pub async fn list_debts(
         })
         .collect();
     Ok(Json(DebtPage { debts, next, as_of }))
+}
+
+/// The party's notice (ειδοποιητήριο): every open debt with its RF, amount and
+/// EPC QR code, as a PDF.
+#[utoipa::path(get, path = "/api/v1/parties/{id}/notice", tag = "debts", params(("id" = String, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn party_notice(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> AppResult<axum::response::Response> {
+    let id = uuid::Uuid::try_parse(&id).map_err(|_| AppError::NotFound)?;
+    let today = auth.tenant.local_date(st.clock.now());
+    let pdf = crate::bills::compose::party_notice(&st.db, &auth.tenant, id, today).await?;
+    Ok(pdf_response(pdf, &format!("notice-{today}.pdf")))
+}
+
+/// A PDF download that no cache keeps.
+pub fn pdf_response(pdf: Vec<u8>, file_name: &str) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!("inline; filename=\"{file_name}\"");
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    )
+        .into_response()
 }

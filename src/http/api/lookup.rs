@@ -19,7 +19,7 @@ use crate::domain::tenant::Tenant;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::ApiJson;
 use crate::http::rate_limit::{Limit, client_ip};
-use crate::store::{audit, debts, notices, tenants};
+use crate::store::{Conn, audit, debts, notices, tenants};
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Municipality {
@@ -95,7 +95,7 @@ pub async fn lookup(
     let (tenant, debt) = find(&st, peer, &headers, &rf).await?;
     let party = debts::party(&st.db, tenant.id, debt.party_id).await?.ok_or(AppError::NotFound)?;
     let as_of = tenant.local_date(st.clock.now());
-    let s = standings(&st.db, &tenant, vec![debt], as_of).await?.pop().ok_or(AppError::NotFound)?;
+    let s = standings(Conn::Db(&st.db), &tenant, vec![debt], as_of).await?.pop().ok_or(AppError::NotFound)?;
     let b = s.balance;
     Ok(Json(LookupView {
         rf: RfReference::parse(&s.debt.rf).map(|r| r.to_string()).unwrap_or(s.debt.rf.clone()),

@@ -49,6 +49,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(keys::revoke_key))
         .routes(routes!(ledger::feed))
         .routes(routes!(debts::list_debts))
+        .routes(routes!(debts::party_notice))
         .routes(routes!(lookup::lookup))
         .routes(routes!(lookup::unlock))
         .merge(

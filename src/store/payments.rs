@@ -1,0 +1,139 @@
+//! Payments, their allocations onto debts, and party credit, written inside
+//! the transaction that holds the party's lock.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::batch::{CHUNK_ROWS, insert_sql};
+use super::{StoreError, StoreResult, Tx, on_tx};
+
+/// Locks one party's row: every operation on a party's money takes it first
+/// (after the tenant row, before counters and the audit head). On SQLite the
+/// transaction already holds the write lock; the read still checks the party.
+pub async fn lock_party(tx: &mut Tx, tenant: Uuid, party: Uuid) -> StoreResult<()> {
+    const SQLITE: &str = "select id from parties where tenant_id = $1 and id = $2";
+    const POSTGRES: &str = "select id from parties where tenant_id = $1 and id = $2 for update";
+    let found: Option<Uuid> = match tx {
+        Tx::Sqlite(t) => sqlx::query_scalar(SQLITE).bind(tenant).bind(party).fetch_optional(&mut **t).await?,
+        Tx::Postgres(t) => sqlx::query_scalar(POSTGRES).bind(tenant).bind(party).fetch_optional(&mut **t).await?,
+    };
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPayment<'a> {
+    pub id: Uuid,
+    pub party_id: Uuid,
+    pub channel: &'a str,
+    pub status: &'a str,
+    pub amount_cents: i64,
+    pub currency: &'a str,
+    pub received_on: NaiveDate,
+}
+
+pub async fn insert_payment(tx: &mut Tx, tenant: Uuid, p: &NewPayment<'_>, now: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str = "insert into payments (tenant_id, id, party_id, channel, status, amount_cents, currency, received_on, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(p.id)
+        .bind(p.party_id)
+        .bind(p.channel)
+        .bind(p.status)
+        .bind(p.amount_cents)
+        .bind(p.currency)
+        .bind(p.received_on)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+/// One movement of money onto (or, negative, off) a debt.
+#[derive(Debug, Clone)]
+pub struct NewAllocation {
+    pub id: Uuid,
+    pub debt_id: Uuid,
+    pub principal_cents: i64,
+    pub surcharge_cents: i64,
+    pub paid_on: NaiveDate,
+    pub policy_version: i64,
+    pub reverses_id: Option<Uuid>,
+}
+
+const ALLOCATION_COLS: [&str; 10] = [
+    "tenant_id",
+    "id",
+    "payment_id",
+    "debt_id",
+    "principal_cents",
+    "surcharge_cents",
+    "paid_on",
+    "policy_version",
+    "reverses_id",
+    "created_at",
+];
+
+pub async fn insert_allocations(
+    tx: &mut Tx,
+    tenant: Uuid,
+    payment: Uuid,
+    rows: &[NewAllocation],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for chunk in rows.chunks(CHUNK_ROWS) {
+        let sql = insert_sql("allocations", &ALLOCATION_COLS, chunk.len());
+        on_tx!(tx, |c| {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for a in chunk {
+                q = q
+                    .bind(tenant)
+                    .bind(a.id)
+                    .bind(payment)
+                    .bind(a.debt_id)
+                    .bind(a.principal_cents)
+                    .bind(a.surcharge_cents)
+                    .bind(a.paid_on)
+                    .bind(a.policy_version)
+                    .bind(a.reverses_id)
+                    .bind(now);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+pub async fn insert_credit(
+    tx: &mut Tx,
+    tenant: Uuid,
+    party: Uuid,
+    payment: Option<Uuid>,
+    amount_cents: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    const Q: &str =
+        "insert into credit_movements (tenant_id, id, party_id, payment_id, amount_cents, reason, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7)";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(Uuid::new_v4())
+        .bind(party)
+        .bind(payment)
+        .bind(amount_cents)
+        .bind(reason)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// How many payments the tenant has (the demo seeds its payments only once).
+pub async fn count(db: &super::Db, tenant: Uuid) -> StoreResult<i64> {
+    const Q: &str = "select count(*) from payments where tenant_id = $1";
+    Ok(super::on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).fetch_one(p).await)?)
+}
