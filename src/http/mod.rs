@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod lookup_page;
 pub mod officer;
 pub mod ops;
 pub mod page;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router(openapi))
         .merge(officer::router())
         .merge(public::router())
+        .merge(lookup_page::router())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -6,13 +6,13 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::Duration;
 use uuid::Uuid;
 
-use super::page::{PageError, cookie, lang_code, lang_of, render, t};
+use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
 use crate::domain::lang::Lang;
 use crate::domain::secret;
@@ -38,12 +38,6 @@ async fn stylesheet() -> Response {
         include_str!("../../static/app.css"),
     )
         .into_response()
-}
-
-fn cookie_header(st: &AppState, name: &str, value: &str, max_age_s: i64) -> HeaderValue {
-    let secure = if st.settings.secure_cookies { "; Secure" } else { "" };
-    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
-    HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 #[derive(Template)]
@@ -74,7 +68,7 @@ fn login_page(st: &AppState, lang: Lang, status: StatusCode, error: Option<&'sta
         error,
     };
     let mut res = render(status, &page);
-    res.headers_mut().append(header::SET_COOKIE, cookie_header(st, LOGIN_CSRF_COOKIE, &csrf, 3600));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(st, LOGIN_CSRF_COOKIE, &csrf, 3600));
     res
 }
 
@@ -142,8 +136,8 @@ async fn login(
     tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
     let mut res = Redirect::to("/officer").into_response();
     let value = format!("{}.{}", tenant.id.simple(), token);
-    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, SESSION_COOKIE, &value, SESSION_HOURS * 3600));
-    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, LOGIN_CSRF_COOKIE, "", 0));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, &value, SESSION_HOURS * 3600));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, LOGIN_CSRF_COOKIE, "", 0));
     Ok(res)
 }
 
@@ -249,6 +243,6 @@ async fn logout(
     .map_err(|e| PageError(lang, e.into()))?;
     tx.commit().await.map_err(|e| PageError(lang, e.into()))?;
     let mut res = Redirect::to("/officer/login").into_response();
-    res.headers_mut().append(header::SET_COOKIE, cookie_header(&st, SESSION_COOKIE, "", 0));
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, "", 0));
     Ok(res)
 }

@@ -38,6 +38,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, whole site, `Secure`
+/// unless the operator turned that off.
+pub fn set_cookie(st: &crate::app::AppState, name: &str, value: &str, max_age_s: i64) -> axum::http::HeaderValue {
+    let secure = if st.settings.secure_cookies { "; Secure" } else { "" };
+    let v = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{secure}");
+    axum::http::HeaderValue::from_str(&v).unwrap_or_else(|_| axum::http::HeaderValue::from_static(""))
+}
+
 /// Renders a template, or a plain 500 when the template itself fails.
 pub fn render(status: StatusCode, t: &impl Template) -> Response {
     match t.render() {

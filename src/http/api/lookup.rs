@@ -92,12 +92,17 @@ pub async fn lookup(
     headers: HeaderMap,
     Path(rf): Path<String>,
 ) -> AppResult<Json<LookupView>> {
-    let (tenant, debt) = find(&st, peer, &headers, &rf).await?;
+    Ok(Json(view(&st, peer, &headers, &rf).await?))
+}
+
+/// The lookup, for the API and the page alike.
+pub async fn view(st: &AppState, peer: SocketAddr, headers: &HeaderMap, rf: &str) -> AppResult<LookupView> {
+    let (tenant, debt) = find(st, peer, headers, rf).await?;
     let party = debts::party(&st.db, tenant.id, debt.party_id).await?.ok_or(AppError::NotFound)?;
     let as_of = tenant.local_date(st.clock.now());
     let s = standings(Conn::Db(&st.db), &tenant, vec![debt], as_of).await?.pop().ok_or(AppError::NotFound)?;
     let b = s.balance;
-    Ok(Json(LookupView {
+    Ok(LookupView {
         rf: RfReference::parse(&s.debt.rf).map(|r| r.to_string()).unwrap_or(s.debt.rf.clone()),
         municipality: Municipality { el: tenant.name_el.clone(), en: tenant.name_en.clone() },
         kind: s.kind.as_str().into(),
@@ -111,7 +116,7 @@ pub async fn lookup(
         outstanding: b.outstanding().to_api_string(),
         as_of,
         debtor: initials(&party.name),
-    }))
+    })
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
@@ -144,13 +149,24 @@ pub async fn unlock(
     Path(rf): Path<String>,
     ApiJson(req): ApiJson<UnlockRequest>,
 ) -> AppResult<(StatusCode, Json<UnlockView>)> {
-    let (tenant, debt) = find(&st, peer, &headers, &rf).await?;
+    Ok((StatusCode::CREATED, Json(open_notice(&st, peer, &headers, &rf, &req.tax_id_last3).await?)))
+}
+
+/// Checks the second factor and mints the notice link, for the API and the page.
+pub async fn open_notice(
+    st: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    rf: &str,
+    tax_id_last3: &str,
+) -> AppResult<UnlockView> {
+    let (tenant, debt) = find(st, peer, headers, rf).await?;
     let now = st.clock.now();
     if !st.limiter.allow(&format!("unlock:{}", debt.rf), Limit { requests: 10, window_s: 3600 }, now) {
         return Err(AppError::TooManyRequests);
     }
     let party = debts::party(&st.db, tenant.id, debt.party_id).await?.ok_or(AppError::NotFound)?;
-    let given = req.tax_id_last3.trim().to_uppercase();
+    let given = tax_id_last3.trim().to_uppercase();
     let matches = party.tax_id.as_deref().is_some_and(|t| {
         let last3: String = t.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect();
         given.chars().count() == 3 && secret::same_secret(&last3, &given)
@@ -173,8 +189,5 @@ pub async fn unlock(
     )
     .await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(UnlockView { notice_url: format!("/notices/{}.{token}", tenant.id.simple()), expires_at }),
-    ))
+    Ok(UnlockView { notice_url: format!("/notices/{}.{token}", tenant.id.simple()), expires_at })
 }

@@ -1,0 +1,248 @@
+//! The citizen's lookup page: type the RF from a bill, see what is owed today,
+//! and open the full notice with the last three characters of the tax id.
+//! Works without JavaScript.
+
+use std::net::SocketAddr;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Query, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+
+use super::api::lookup::{self, LookupView};
+use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
+use crate::app::AppState;
+use crate::bills::format_eur;
+use crate::domain::lang::Lang;
+use crate::domain::money::Cents;
+use crate::domain::secret;
+use crate::error::AppError;
+
+const CSRF_COOKIE: &str = "tameio_lookup_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { axum::response::Redirect::to("/lookup") }))
+        .route("/lookup", get(page))
+        .route("/lookup/unlock", post(unlock))
+}
+
+/// The page's texts in one language.
+struct Texts {
+    title: &'static str,
+    rf_label: &'static str,
+    rf_hint: &'static str,
+    search: &'static str,
+    municipality: &'static str,
+    kind: &'static str,
+    fiscal_year: &'static str,
+    due_on: &'static str,
+    principal: &'static str,
+    surcharges: &'static str,
+    paid: &'static str,
+    outstanding: &'static str,
+    as_of: &'static str,
+    debtor: &'static str,
+    unlock_heading: &'static str,
+    last3_label: &'static str,
+    last3_hint: &'static str,
+    unlock: &'static str,
+    download: &'static str,
+}
+
+fn texts(lang: Lang) -> Texts {
+    Texts {
+        title: t(lang, "Αναζήτηση οφειλής με κωδικό RF", "Look up a debt by its RF code"),
+        rf_label: t(lang, "Κωδικός πληρωμής RF", "RF payment code"),
+        rf_hint: t(
+            lang,
+            "Όπως είναι τυπωμένος στο ειδοποιητήριο, π.χ. RF18 5390 0754 7034.",
+            "As printed on your bill, e.g. RF18 5390 0754 7034.",
+        ),
+        search: t(lang, "Αναζήτηση", "Look up"),
+        municipality: t(lang, "Δήμος", "Municipality"),
+        kind: t(lang, "Είδος οφειλής", "Kind of debt"),
+        fiscal_year: t(lang, "Οικονομικό έτος", "Fiscal year"),
+        due_on: t(lang, "Προθεσμία πληρωμής", "Due date"),
+        principal: t(lang, "Κεφάλαιο", "Principal"),
+        surcharges: t(lang, "Προσαυξήσεις", "Late surcharges"),
+        paid: t(lang, "Έχουν πληρωθεί", "Paid so far"),
+        outstanding: t(lang, "Υπόλοιπο προς πληρωμή", "Left to pay"),
+        as_of: t(lang, "Ποσά στις", "Amounts as of"),
+        debtor: t(lang, "Οφειλέτης (αρχικά)", "Debtor (initials)"),
+        unlock_heading: t(lang, "Πλήρες ειδοποιητήριο", "Full notice"),
+        last3_label: t(lang, "Τα 3 τελευταία ψηφία του ΑΦΜ", "The last 3 digits of the tax id (AFM)"),
+        last3_hint: t(lang, "Για την προστασία των στοιχείων σας.", "To protect your personal data."),
+        unlock: t(lang, "Άνοιγμα ειδοποιητηρίου", "Open the notice"),
+        download: t(
+            lang,
+            "Λήψη ειδοποιητηρίου (PDF, ισχύει 30 λεπτά)",
+            "Download the notice (PDF, valid for 30 minutes)",
+        ),
+    }
+}
+
+/// One found debt, formatted for reading.
+struct Shown {
+    rf: String,
+    municipality: String,
+    kind: String,
+    fiscal_year: i32,
+    due_on: String,
+    principal: String,
+    surcharges: String,
+    paid: String,
+    outstanding: String,
+    as_of: String,
+    debtor: String,
+}
+
+fn shown(v: &LookupView, lang: Lang) -> Shown {
+    let eur = |s: &str| Cents::parse_signed(s).map(format_eur).unwrap_or_else(|_| s.to_string());
+    let date = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
+    Shown {
+        rf: v.rf.clone(),
+        municipality: if lang == Lang::En { v.municipality.en.clone() } else { v.municipality.el.clone() },
+        kind: if lang == Lang::En { v.kind_label_en.clone() } else { v.kind_label_el.clone() },
+        fiscal_year: v.fiscal_year,
+        due_on: date(v.due_on),
+        principal: eur(&v.principal),
+        surcharges: eur(&v.surcharges),
+        paid: eur(&v.paid),
+        outstanding: eur(&v.outstanding),
+        as_of: date(v.as_of),
+        debtor: v.debtor.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    lang: &'static str,
+    tx: Texts,
+    rf: String,
+    error: Option<&'static str>,
+    found: Option<Shown>,
+    csrf: String,
+    notice_url: Option<String>,
+}
+
+fn respond(st: &AppState, status: StatusCode, mut page: LookupPage) -> Response {
+    let csrf = secret::random_token();
+    page.csrf = csrf.clone();
+    let mut res = render(status, &page);
+    res.headers_mut().append(header::SET_COOKIE, set_cookie(st, CSRF_COOKIE, &csrf, 3600));
+    res
+}
+
+fn error_text(lang: Lang, e: &AppError) -> Option<&'static str> {
+    match e {
+        AppError::NotFound => Some(t(
+            lang,
+            "Δεν βρέθηκε οφειλή με αυτόν τον κωδικό. Ελέγξτε τον και δοκιμάστε ξανά.",
+            "No debt has this code. Check it and try again.",
+        )),
+        AppError::TooManyRequests => Some(t(
+            lang,
+            "Πολλές αναζητήσεις σε λίγο χρόνο. Δοκιμάστε ξανά σε ένα λεπτό.",
+            "Too many lookups in a short time. Try again in a minute.",
+        )),
+        AppError::Forbidden(_) => Some(t(
+            lang,
+            "Τα ψηφία δεν ταιριάζουν με τον ΑΦΜ του ειδοποιητηρίου.",
+            "The digits do not match the tax id on the notice.",
+        )),
+        _ => None,
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LookupQuery {
+    rf: Option<String>,
+}
+
+async fn page(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<LookupQuery>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, raw.as_deref());
+    let rf = q.rf.unwrap_or_default().trim().to_string();
+    let mut page = LookupPage {
+        lang: lang_code(lang),
+        tx: texts(lang),
+        rf: rf.clone(),
+        error: None,
+        found: None,
+        csrf: String::new(),
+        notice_url: None,
+    };
+    if rf.is_empty() {
+        return Ok(respond(&st, StatusCode::OK, page));
+    }
+    match lookup::view(&st, peer, &headers, &rf).await {
+        Ok(v) => {
+            page.found = Some(shown(&v, lang));
+            Ok(respond(&st, StatusCode::OK, page))
+        }
+        Err(e) => fail(&st, lang, page, e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct UnlockForm {
+    csrf: String,
+    rf: String,
+    last3: String,
+}
+
+async fn unlock(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Form(f): Form<UnlockForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, raw.as_deref());
+    if !cookie(&headers, CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf)) {
+        return Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())));
+    }
+    let mut page = LookupPage {
+        lang: lang_code(lang),
+        tx: texts(lang),
+        rf: f.rf.clone(),
+        error: None,
+        found: None,
+        csrf: String::new(),
+        notice_url: None,
+    };
+    let outcome = match lookup::view(&st, peer, &headers, &f.rf).await {
+        Ok(v) => {
+            page.found = Some(shown(&v, lang));
+            lookup::open_notice(&st, peer, &headers, &f.rf, &f.last3).await
+        }
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(link) => {
+            page.notice_url = Some(link.notice_url);
+            Ok(respond(&st, StatusCode::CREATED, page))
+        }
+        Err(e) => fail(&st, lang, page, e),
+    }
+}
+
+/// Known failures are shown on the page itself; anything else is an error page.
+fn fail(st: &AppState, lang: Lang, mut page: LookupPage, e: AppError) -> Result<Response, PageError> {
+    match error_text(lang, &e) {
+        Some(msg) => {
+            page.error = Some(msg);
+            Ok(respond(st, e.status(), page))
+        }
+        None => Err(PageError(lang, e)),
+    }
+}
