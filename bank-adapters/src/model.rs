@@ -278,28 +278,62 @@ impl PackedTexts {
     fn get(&self, field: TextField) -> Option<&str> {
         let bytes = &self.0;
         let mut pos = 0usize;
+        // Where each record's text starts and how long it is, for the records that repeat it.
+        let mut seen = [(0usize, 0usize); FIELD_COUNT];
         for i in 0..FIELD_COUNT {
-            let mut len = 0usize;
+            let mut head = 0usize;
             let mut shift = 0u32;
             loop {
                 let b = *bytes.get(pos)?;
                 pos += 1;
-                len |= usize::from(b & 0x7f).checked_shl(shift)?;
+                head |= usize::from(b & 0x7f).checked_shl(shift)?;
                 shift += 7;
                 if b & 0x80 == 0 {
                     break;
                 }
             }
+            let (start, len) = if head & 1 == 1 {
+                // The same text as an earlier field: its index instead of the bytes.
+                *seen.get(..i)?.get(head >> 1)?
+            } else {
+                let len = head >> 1;
+                let start = pos;
+                pos = pos.checked_add(len)?;
+                (start, len)
+            };
             if i == field.index() {
                 if len == 0 {
                     return None;
                 }
-                let slice = bytes.get(pos..pos.checked_add(len)?)?;
+                let slice = bytes.get(start..start.checked_add(len)?)?;
                 return std::str::from_utf8(slice).ok();
             }
-            pos = pos.checked_add(len)?;
+            if let Some(slot) = seen.get_mut(i) {
+                *slot = (start, len);
+            }
         }
         None
+    }
+}
+
+fn leb128_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
+fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let b = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(b);
+            break;
+        }
+        out.push(b | 0x80);
     }
 }
 
@@ -324,6 +358,24 @@ impl TextDraft {
         self.buf.push_str(value);
         let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(value.len())) else {
             // Unreachable under the 200 MiB input limit; dropping is safer than panicking.
+            return;
+        };
+        self.spans[field.index()] = (s, l);
+    }
+
+    /// Sets a field to `a` and `b` joined by a space, each trimmed, as
+    /// `set(field, format!("{} {}", a.trim(), b.trim()).trim())` would, without the temporary.
+    pub fn set_pair(&mut self, field: TextField, a: &str, b: &str) {
+        let (a, b) = (a.trim(), b.trim());
+        if a.is_empty() || b.is_empty() {
+            self.set(field, if a.is_empty() { b } else { a });
+            return;
+        }
+        let start = self.buf.len();
+        self.buf.push_str(a);
+        self.buf.push(' ');
+        self.buf.push_str(b);
+        let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(self.buf.len() - start)) else {
             return;
         };
         self.spans[field.index()] = (s, l);
@@ -355,24 +407,36 @@ impl TextDraft {
         self.buf.get(s as usize..(s as usize + l as usize))
     }
 
+    fn text(&self, index: usize) -> &[u8] {
+        let (s, l) = self.spans.get(index).copied().unwrap_or_default();
+        if l == 0 {
+            return &[];
+        }
+        self.buf.as_bytes().get(s as usize..(s as usize).saturating_add(l as usize)).unwrap_or_default()
+    }
+
+    /// Packs the texts in one exactly sized allocation. A text equal to an
+    /// earlier field's (an MT940 end-to-end id that repeats the entry
+    /// reference) is stored as that field's index, not a second time.
     fn pack(&self) -> PackedTexts {
-        let total: usize = self.spans.iter().map(|&(_, l)| l as usize + 3).sum();
+        // (record head, bytes to copy) per field; head = len << 1, or index << 1 | 1 for a repeat.
+        let mut heads = [(0usize, 0usize); FIELD_COUNT];
+        let mut total = 0usize;
+        for i in 0..FIELD_COUNT {
+            let text = self.text(i);
+            let repeat = if text.len() > 1 { (0..i).find(|&j| self.text(j) == text) } else { None };
+            let (head, copy) = match repeat {
+                Some(j) => (j << 1 | 1, 0),
+                None => (text.len() << 1, text.len()),
+            };
+            heads[i] = (head, copy);
+            total += leb128_len(head) + copy;
+        }
         let mut out = Vec::with_capacity(total);
-        for &(s, l) in &self.spans {
-            let mut n = l;
-            loop {
-                let b = (n & 0x7f) as u8;
-                n >>= 7;
-                if n == 0 {
-                    out.push(b);
-                    break;
-                }
-                out.push(b | 0x80);
-            }
-            if l > 0
-                && let Some(bytes) = self.buf.as_bytes().get(s as usize..(s + l) as usize)
-            {
-                out.extend_from_slice(bytes);
+        for (i, &(head, copy)) in heads.iter().enumerate() {
+            push_leb128(&mut out, head);
+            if copy > 0 {
+                out.extend_from_slice(self.text(i));
             }
         }
         PackedTexts(out.into_boxed_slice())
@@ -406,6 +470,26 @@ mod tests {
         assert_eq!(line.end_to_end_id(), Some("E2E"));
         assert_eq!(line.return_reason(), None);
         assert_eq!(line.entry_reference(), None);
+    }
+
+    #[test]
+    fn repeated_texts_are_stored_once() {
+        let mut d = TextDraft::default();
+        d.set(TextField::EntryReference, "E2E3EB146685257");
+        d.set(TextField::EndToEndId, "E2E3EB146685257");
+        d.set(TextField::Remittance, "x");
+        d.set(TextField::CounterpartyName, "x");
+        let packed = d.pack();
+        assert_eq!(packed.get(TextField::EntryReference), Some("E2E3EB146685257"));
+        assert_eq!(packed.get(TextField::EndToEndId), Some("E2E3EB146685257"));
+        assert_eq!(packed.get(TextField::Remittance), Some("x"));
+        assert_eq!(packed.get(TextField::CounterpartyName), Some("x"));
+        assert_eq!(packed.get(TextField::BankReference), None);
+        assert_eq!(packed.0.len(), FIELD_COUNT + 15 + 1 + 1);
+        d.set(TextField::ReturnReason, &"é".repeat(100));
+        let packed = d.pack();
+        assert_eq!(packed.get(TextField::ReturnReason), Some("é".repeat(100).as_str()));
+        assert_eq!(packed.get(TextField::EndToEndId), Some("E2E3EB146685257"));
     }
 
     #[test]

@@ -54,13 +54,18 @@ pub(crate) fn parse_reader<R: BufRead>(mut input: R, legacy: &'static Encoding) 
     r.finish()
 }
 
-/// A `:61:` line waiting for its `:86:`.
+/// A `:61:` line waiting for its `:86:`; its texts are in `Reader::texts`.
 struct Pending {
     scalars: LineScalars,
-    customer_ref: String,
-    bank_ref: String,
-    supplementary: String,
-    details: Option<String>,
+    has_details: bool,
+}
+
+/// The texts of a `:61:` line, as slices of its field.
+struct Refs<'a> {
+    customer_ref: &'a str,
+    bank_ref: &'a str,
+    extra: &'a str,
+    supplementary: &'a str,
 }
 
 #[derive(Default)]
@@ -85,7 +90,10 @@ struct Reader {
     in_field: bool,
     msg: Message,
     pending: Option<Pending>,
+    /// The pending line's texts.
     texts: TextDraft,
+    /// Scratch space for the `:86:` reader.
+    details_buf: String,
     statements: Vec<Message>,
     saw_tag: bool,
 }
@@ -115,6 +123,7 @@ impl Reader {
             msg: Message::default(),
             pending: None,
             texts: TextDraft::default(),
+            details_buf: String::new(),
             statements: Vec::new(),
             saw_tag: false,
         }
@@ -208,10 +217,25 @@ impl Reader {
             }
             "61" => {
                 self.flush_line();
-                self.pending = Some(self.line_61(content)?);
+                let (scalars, refs) = self.line_61(content)?;
+                let t = &mut self.texts;
+                t.clear();
+                let customer_ref = refs.customer_ref.trim();
+                if !is_placeholder(customer_ref) {
+                    t.set(TextField::EntryReference, customer_ref);
+                }
+                let bank_ref = refs.bank_ref.trim();
+                if !is_placeholder(bank_ref) {
+                    t.set(TextField::BankReference, bank_ref);
+                }
+                t.set_pair(TextField::AdditionalInfo, refs.extra, refs.supplementary);
+                self.pending = Some(Pending { scalars, has_details: false });
             }
             "86" => match &mut self.pending {
-                Some(p) if p.details.is_none() => p.details = Some(content.to_string()),
+                Some(p) if !p.has_details => {
+                    p.has_details = true;
+                    read_details(content, &mut self.texts, &mut self.details_buf);
+                }
                 // Information for the whole statement: not a line's.
                 _ => {}
             },
@@ -251,7 +275,7 @@ impl Reader {
     }
 
     /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`.
-    fn line_61(&self, content: &str) -> Result<Pending, ParseError> {
+    fn line_61<'c>(&self, content: &'c str) -> Result<(LineScalars, Refs<'c>), ParseError> {
         let b = content.as_bytes();
         let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
         let mut p = 0usize;
@@ -303,19 +327,23 @@ impl Reader {
             p += 4;
         }
         let rest = content.get(p..).unwrap_or_default();
-        let (first, supplementary) = rest.split_once('\n').unwrap_or((rest, ""));
+        let (first, supplementary) = match memchr::memchr(b'\n', rest.as_bytes()) {
+            Some(n) => (rest.get(..n).unwrap_or_default(), rest.get(n + 1..).unwrap_or_default()),
+            None => (rest, ""),
+        };
         // The reference for the account owner is at most 16 characters; without
         // a `//` bank reference, what follows it is supplementary detail (Rabobank).
-        let (customer_ref, bank_ref, extra) = match first.split_once("//") {
-            Some((c, b)) => (c, b, ""),
-            None => {
-                let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
-                (&first[..cut], "", &first[cut..])
-            }
-        };
-        let supplementary = format!("{} {}", extra.trim(), supplementary.trim());
-        Ok(Pending {
-            scalars: LineScalars {
+        let fb = first.as_bytes();
+        let (customer_ref, bank_ref, extra) =
+            match memchr::memchr_iter(b'/', fb).find(|&i| fb.get(i + 1) == Some(&b'/')) {
+                Some(i) => (first.get(..i).unwrap_or_default(), first.get(i + 2..).unwrap_or_default(), ""),
+                None => {
+                    let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
+                    (first.get(..cut).unwrap_or_default(), "", first.get(cut..).unwrap_or_default())
+                }
+            };
+        Ok((
+            LineScalars {
                 amount_cents: Some(amount),
                 direction,
                 status: Status::Booked,
@@ -326,30 +354,15 @@ impl Reader {
                 charges_cents: None,
                 entry_index: 0,
             },
-            customer_ref: customer_ref.trim().to_string(),
-            bank_ref: bank_ref.trim().to_string(),
-            supplementary: supplementary.trim().to_string(),
-            details: None,
-        })
+            Refs { customer_ref, bank_ref, extra, supplementary },
+        ))
     }
 
     fn flush_line(&mut self) {
         let Some(p) = self.pending.take() else { return };
-        let t = &mut self.texts;
-        t.clear();
-        if !is_placeholder(&p.customer_ref) {
-            t.set(TextField::EntryReference, &p.customer_ref);
-        }
-        if !is_placeholder(&p.bank_ref) {
-            t.set(TextField::BankReference, &p.bank_ref);
-        }
-        t.set(TextField::AdditionalInfo, &p.supplementary);
-        if let Some(d) = &p.details {
-            read_details(d, t);
-        }
         let mut scalars = p.scalars;
         scalars.entry_index = u32::try_from(self.msg.lines.len()).unwrap_or(u32::MAX);
-        self.msg.lines.push(Line::new(scalars, t));
+        self.msg.lines.push(Line::new(scalars, &self.texts));
     }
 
     fn end_message(&mut self) -> Result<(), ParseError> {
@@ -442,10 +455,15 @@ fn lenient_date(year: u16, month: u8, day: u8) -> Option<Date> {
 }
 
 fn digits(s: &str) -> Option<u16> {
-    if s.is_empty() || !s.bytes().all(|c| c.is_ascii_digit()) {
+    if s.is_empty() {
         return None;
     }
-    s.parse().ok()
+    s.bytes().try_fold(0u16, |n, c| {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u16::from(c - b'0'))
+    })
 }
 
 fn yymmdd(s: &str) -> Option<Date> {

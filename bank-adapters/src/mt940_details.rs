@@ -3,34 +3,75 @@
 
 use crate::camt_lines::is_placeholder;
 use crate::model::{TextDraft, TextField};
-use crate::rf_scan::find_rf_candidates;
+use crate::rf_scan::first_rf_candidate;
 
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
 /// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
-const SLASH_KEYS: &[&str] = &[
-    "EREF", "REMI", "NAME", "IBAN", "BIC", "ORDP", "BENM", "CNTP", "TRTP", "MARF", "CSID", "PURP", "RTRN", "ISDT",
-    "ULTC", "ULTD", "ULTB", "SVCL", "CREF", "BUSP", "BATCH", "ADDR", "CITY", "IREF", "OCMT", "CHGS", "EXCH", "PREF",
-];
+fn is_slash_key(tok: &str) -> bool {
+    matches!(
+        tok,
+        "EREF"
+            | "REMI"
+            | "NAME"
+            | "IBAN"
+            | "BIC"
+            | "ORDP"
+            | "BENM"
+            | "CNTP"
+            | "TRTP"
+            | "MARF"
+            | "CSID"
+            | "PURP"
+            | "RTRN"
+            | "ISDT"
+            | "ULTC"
+            | "ULTD"
+            | "ULTB"
+            | "SVCL"
+            | "CREF"
+            | "BUSP"
+            | "BATCH"
+            | "ADDR"
+            | "CITY"
+            | "IREF"
+            | "OCMT"
+            | "CHGS"
+            | "EXCH"
+            | "PREF"
+    )
+}
 
 /// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
 /// breaks; the structured forms are read with the breaks removed, because
 /// banks wrap the field at a fixed width, even inside words and references.
-pub(crate) fn read_details(raw: &str, texts: &mut TextDraft) {
-    let joined: String = raw.split(['\r', '\n']).collect();
+/// `scratch` is reused from call to call to hold the joined text.
+pub(crate) fn read_details(raw: &str, texts: &mut TextDraft, scratch: &mut String) {
+    let joined: &str = if memchr::memchr2(b'\r', b'\n', raw.as_bytes()).is_some() {
+        scratch.clear();
+        let mut last = 0;
+        for i in memchr::memchr2_iter(b'\r', b'\n', raw.as_bytes()) {
+            scratch.push_str(raw.get(last..i).unwrap_or_default());
+            last = i + 1;
+        }
+        scratch.push_str(raw.get(last..).unwrap_or_default());
+        scratch
+    } else {
+        raw
+    };
     let trimmed = joined.trim_start();
     if is_german(trimmed) {
         read_german(trimmed, texts);
     } else if trimmed.starts_with('/') {
         read_slash(trimmed, texts);
     } else if let Some(p) = ["/EREF/", "/REMI/", "/TRTP/"].iter().filter_map(|k| joined.find(k)).min() {
-        read_slash(&joined[p..], texts);
+        read_slash(joined.get(p..).unwrap_or_default(), texts);
     } else {
         texts.set(TextField::Remittance, raw);
     }
     if !texts.is_set(TextField::CreditorReference)
-        && let Some(rf) = find_rf_candidates(&joined).into_iter().next()
+        && let Some(rf) = first_rf_candidate(joined)
     {
-        texts.set(TextField::CreditorReference, &rf);
+        texts.set(TextField::CreditorReference, rf.as_str());
     }
 }
 
@@ -83,39 +124,57 @@ fn read_german(s: &str, texts: &mut TextDraft) {
     texts.set(TextField::CounterpartyAccount, &account);
 }
 
+/// The values run from after `/KEY/` to the `/` before the next key, so each
+/// is a slice of `s`: the same text as joining the key's `/`-separated parts.
 fn read_slash(s: &str, texts: &mut TextDraft) {
-    let mut fields: Vec<(&str, Vec<&str>)> = Vec::new();
-    for tok in s.split('/') {
-        if SLASH_KEYS.contains(&tok) {
-            fields.push((tok, Vec::new()));
-        } else if let Some((_, v)) = fields.last_mut() {
-            v.push(tok);
+    let mut current: Option<(&str, usize)> = None;
+    let mut tok_start = 0;
+    let mut seps = memchr::memchr_iter(b'/', s.as_bytes());
+    loop {
+        let tok_end = seps.next();
+        let tok = s.get(tok_start..tok_end.unwrap_or(s.len())).unwrap_or_default();
+        if is_slash_key(tok) {
+            if let Some((key, value_start)) = current {
+                slash_field(key, value_between(s, value_start, tok_start.saturating_sub(1)), texts);
+            }
+            current = Some((tok, tok_start + tok.len() + 1));
+        }
+        match tok_end {
+            Some(e) => tok_start = e + 1,
+            None => break,
         }
     }
-    for (key, parts) in &fields {
-        let value = parts.join("/");
-        let value = value.trim_matches('/').trim();
-        if value.is_empty() {
-            continue;
-        }
-        match *key {
-            "EREF" if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
-            "REMI" => read_remi(value, texts),
-            "NAME" => texts.set_if_absent(TextField::CounterpartyName, value),
-            "IBAN" => texts.set_if_absent(TextField::CounterpartyAccount, value),
-            "CNTP" => {
-                // ING: /CNTP/account/BIC/name/city/
-                let mut p = value.split('/');
-                if let Some(acct) = p.next() {
-                    texts.set_if_absent(TextField::CounterpartyAccount, acct);
-                }
-                if let Some(name) = p.nth(1) {
-                    texts.set_if_absent(TextField::CounterpartyName, name);
-                }
+    if let Some((key, value_start)) = current {
+        slash_field(key, value_between(s, value_start, s.len()), texts);
+    }
+}
+
+fn value_between(s: &str, start: usize, end: usize) -> &str {
+    if start >= end { "" } else { s.get(start..end).unwrap_or_default() }
+}
+
+fn slash_field(key: &str, value: &str, texts: &mut TextDraft) {
+    let value = value.trim_matches('/').trim();
+    if value.is_empty() {
+        return;
+    }
+    match key {
+        "EREF" if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
+        "REMI" => read_remi(value, texts),
+        "NAME" => texts.set_if_absent(TextField::CounterpartyName, value),
+        "IBAN" => texts.set_if_absent(TextField::CounterpartyAccount, value),
+        "CNTP" => {
+            // ING: /CNTP/account/BIC/name/city/
+            let mut p = value.split('/');
+            if let Some(acct) = p.next() {
+                texts.set_if_absent(TextField::CounterpartyAccount, acct);
             }
-            "RTRN" => texts.set_if_absent(TextField::ReturnReason, value),
-            _ => {}
+            if let Some(name) = p.nth(1) {
+                texts.set_if_absent(TextField::CounterpartyName, name);
+            }
         }
+        "RTRN" => texts.set_if_absent(TextField::ReturnReason, value),
+        _ => {}
     }
 }
 
@@ -148,7 +207,7 @@ mod tests {
 
     fn read(raw: &str) -> TextDraft {
         let mut t = TextDraft::default();
-        read_details(raw, &mut t);
+        read_details(raw, &mut t, &mut String::new());
         t
     }
 

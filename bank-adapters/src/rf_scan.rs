@@ -8,9 +8,26 @@
 /// `RF18 5390 0754 7034`). Callers join wrapped lines (MT940 `:86:`) before
 /// scanning, so a reference split by the bank's line width is still found.
 pub fn find_rf_candidates(text: &str) -> Vec<String> {
-    let bytes = text.as_bytes();
     let mut found: Vec<String> = Vec::new();
-    let mut i = 0;
+    let mut from = 0;
+    while let Some((rf, next)) = next_candidate(text.as_bytes(), from) {
+        let rf = rf.as_str();
+        if !found.iter().any(|f| f == rf) {
+            found.push(rf.to_string());
+        }
+        from = next;
+    }
+    found
+}
+
+/// The first of [`find_rf_candidates`], without allocating.
+pub(crate) fn first_rf_candidate(text: &str) -> Option<RfText> {
+    next_candidate(text.as_bytes(), 0).map(|(rf, _)| rf)
+}
+
+/// The next candidate at or after `from`, and where to look for the one after it.
+fn next_candidate(bytes: &[u8], from: usize) -> Option<(RfText, usize)> {
+    let mut i = from;
     while i + 4 <= bytes.len() {
         let is_start = bytes[i].eq_ignore_ascii_case(&b'R')
             && bytes[i + 1].eq_ignore_ascii_case(&b'F')
@@ -19,55 +36,78 @@ pub fn find_rf_candidates(text: &str) -> Vec<String> {
             i += 1;
             continue;
         }
-        if let Some(b) = best_at(bytes, i)
-            && !found.contains(&b)
-        {
-            found.push(b);
+        if let Some(b) = best_at(bytes, i) {
+            return Some((b, i + 2));
         }
         i += 2;
     }
-    found
+    None
+}
+
+/// A reference in electronic format (at most 25 ASCII letters and digits), kept on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct RfText {
+    buf: [u8; 25],
+    len: usize,
+}
+
+impl RfText {
+    fn new() -> Self {
+        RfText { buf: [0; 25], len: 0 }
+    }
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.buf.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+    pub(crate) fn as_str(&self) -> &str {
+        // Only ASCII letters and digits are pushed.
+        std::str::from_utf8(self.bytes()).unwrap_or_default()
+    }
 }
 
 /// The reference starting at `start`, if one checks. A reference written
 /// without spaces wins; otherwise the longest print-format reading that checks,
 /// since print format only allows a space after each group of four.
-fn best_at(bytes: &[u8], start: usize) -> Option<String> {
-    let mut s = String::with_capacity(25);
-    s.push_str("RF");
+fn best_at(bytes: &[u8], start: usize) -> Option<RfText> {
+    let mut s = RfText::new();
+    s.push(b'R');
+    s.push(b'F');
     let mut pos = start + 2;
     for _ in 0..2 {
         match bytes.get(pos) {
-            Some(b) if b.is_ascii_digit() => s.push(char::from(*b)),
+            Some(b) if b.is_ascii_digit() => s.push(*b),
             _ => return None,
         }
         pos += 1;
     }
     let mut spaced = false;
-    let mut token: Option<String> = None;
-    let mut print: Option<String> = None;
-    let mut record = |s: &String, spaced: bool| {
-        if s.len() >= 5 && is_valid_rf(s) {
+    let mut token: Option<RfText> = None;
+    let mut print: Option<RfText> = None;
+    let mut record = |s: &RfText, spaced: bool| {
+        if s.len >= 5 && valid_rf_bytes(s.bytes()) {
             if spaced {
-                print = Some(s.clone());
+                print = Some(*s);
             } else {
-                token = Some(s.clone());
+                token = Some(*s);
             }
         }
     };
     loop {
         match bytes.get(pos) {
             Some(b) if b.is_ascii_alphanumeric() => {
-                if s.len() == 25 {
+                if s.len == 25 {
                     // Longer than any reference: not a boundary, so no candidate here.
                     break;
                 }
-                s.push(char::from(b.to_ascii_uppercase()));
+                s.push(b.to_ascii_uppercase());
                 pos += 1;
             }
-            Some(b' ')
-                if s.len().is_multiple_of(4) && bytes.get(pos + 1).is_some_and(|n| n.is_ascii_alphanumeric()) =>
-            {
+            Some(b' ') if s.len.is_multiple_of(4) && bytes.get(pos + 1).is_some_and(|n| n.is_ascii_alphanumeric()) => {
                 record(&s, spaced);
                 spaced = true;
                 pos += 1;
@@ -83,7 +123,18 @@ fn best_at(bytes: &[u8], start: usize) -> Option<String> {
 
 /// ISO 11649 check: move `RFkk` to the end, letters to numbers (A=10), mod 97 == 1.
 pub fn is_valid_rf(reference: &str) -> bool {
-    let r: Vec<u8> = reference.bytes().filter(|b| *b != b' ').collect();
+    let mut r = RfText::new();
+    for b in reference.bytes().filter(|b| *b != b' ') {
+        if r.len == 25 {
+            return false;
+        }
+        r.push(b);
+    }
+    valid_rf_bytes(r.bytes())
+}
+
+/// [`is_valid_rf`] on a reference without spaces.
+fn valid_rf_bytes(r: &[u8]) -> bool {
     if r.len() < 5 || r.len() > 25 || !r[..2].eq_ignore_ascii_case(b"RF") {
         return false;
     }
