@@ -337,6 +337,16 @@ fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
     }
 }
 
+/// `s.trim()`, skipping the Unicode whitespace search when both ends are
+/// ASCII characters other than whitespace (the usual case).
+pub(crate) fn trim(s: &str) -> &str {
+    let ascii_solid = |b: u8| b.is_ascii() && !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&a), Some(&z)) if ascii_solid(a) && ascii_solid(z) => s,
+        _ => s.trim(),
+    }
+}
+
 /// Scratch space where a parser collects a line's texts before packing them;
 /// reused from line to line so that reading allocates once per line.
 #[derive(Debug, Default)]
@@ -353,7 +363,7 @@ impl TextDraft {
 
     /// Sets a field to `value` trimmed; blank values stay absent.
     pub fn set(&mut self, field: TextField, value: &str) {
-        let value = value.trim();
+        let value = trim(value);
         let start = self.buf.len();
         self.buf.push_str(value);
         let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(value.len())) else {
@@ -366,7 +376,7 @@ impl TextDraft {
     /// Sets a field to `a` and `b` joined by a space, each trimmed, as
     /// `set(field, format!("{} {}", a.trim(), b.trim()).trim())` would, without the temporary.
     pub fn set_pair(&mut self, field: TextField, a: &str, b: &str) {
-        let (a, b) = (a.trim(), b.trim());
+        let (a, b) = (trim(a), trim(b));
         if a.is_empty() || b.is_empty() {
             self.set(field, if a.is_empty() { b } else { a });
             return;
@@ -419,24 +429,30 @@ impl TextDraft {
     /// earlier field's (an MT940 end-to-end id that repeats the entry
     /// reference) is stored as that field's index, not a second time.
     fn pack(&self) -> PackedTexts {
-        // (record head, bytes to copy) per field; head = len << 1, or index << 1 | 1 for a repeat.
-        let mut heads = [(0usize, 0usize); FIELD_COUNT];
+        let mut texts: [&[u8]; FIELD_COUNT] = [&[]; FIELD_COUNT];
+        for (i, t) in texts.iter_mut().enumerate() {
+            *t = self.text(i);
+        }
+        // Record head per field: len << 1, or index << 1 | 1 for a repeat of an earlier field.
+        let mut heads = [0usize; FIELD_COUNT];
         let mut total = 0usize;
         for i in 0..FIELD_COUNT {
-            let text = self.text(i);
-            let repeat = if text.len() > 1 { (0..i).find(|&j| self.text(j) == text) } else { None };
-            let (head, copy) = match repeat {
-                Some(j) => (j << 1 | 1, 0),
-                None => (text.len() << 1, text.len()),
+            let text = texts[i];
+            let repeat = if text.len() > 1 { texts[..i].iter().position(|t| *t == text) } else { None };
+            heads[i] = match repeat {
+                Some(j) => j << 1 | 1,
+                None => {
+                    total += text.len();
+                    text.len() << 1
+                }
             };
-            heads[i] = (head, copy);
-            total += leb128_len(head) + copy;
+            total += leb128_len(heads[i]);
         }
         let mut out = Vec::with_capacity(total);
-        for (i, &(head, copy)) in heads.iter().enumerate() {
+        for (&head, text) in heads.iter().zip(texts) {
             push_leb128(&mut out, head);
-            if copy > 0 {
-                out.extend_from_slice(self.text(i));
+            if head & 1 == 0 {
+                out.extend_from_slice(text);
             }
         }
         PackedTexts(out.into_boxed_slice())

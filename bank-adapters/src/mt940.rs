@@ -12,7 +12,7 @@ use crate::encoding::decode_line;
 use crate::error::{ErrorKind, ParseError};
 use crate::model::{
     Balance, Date, Direction, Format, Line, LineScalars, ParsedFile, Statement, Status, TextDraft, TextField,
-    days_in_month,
+    days_in_month, trim,
 };
 use crate::mt940_details::read_details;
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
@@ -100,7 +100,8 @@ struct Reader {
 
 fn parse_tag(line: &str) -> Option<(&str, &str)> {
     let rest = line.strip_prefix(':')?;
-    let end = rest.find(':')?;
+    // A tag has at most three characters: a later ':' cannot end one.
+    let end = rest.as_bytes().iter().take(4).position(|&c| c == b':')?;
     let tag = &rest[..end];
     let b = tag.as_bytes();
     let ok = (b.len() == 2 || b.len() == 3)
@@ -138,7 +139,10 @@ impl Reader {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         let decoded = decode_line(bytes, self.legacy);
         // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
-        let mut line: &str = decoded.trim_start_matches(['\u{1a}', '\0']);
+        let mut line: &str = match decoded.as_bytes().first() {
+            Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
+            _ => &decoded,
+        };
         // SWIFT FIN envelope: `{1:...}{2:...}{4:` opens the text block, `-}` closes it.
         if line.starts_with('{') {
             self.end_field()?;
@@ -153,7 +157,8 @@ impl Reader {
                 None => return self.end_message(),
             }
         }
-        if line.trim() == "-" || line.trim_start().starts_with("-}") {
+        // A line that starts with ':' (most do) is neither.
+        if line.as_bytes().first() != Some(&b':') && (line.trim() == "-" || line.trim_start().starts_with("-}")) {
             self.end_field()?;
             return self.end_message();
         }
@@ -194,13 +199,13 @@ impl Reader {
             self.end_message()?;
         }
         self.msg.has_content = true;
-        let first_line = content.lines().next().unwrap_or_default().trim();
+        let first_line = || content.lines().next().unwrap_or_default().trim();
         match tag {
-            "20" => self.msg.reference = first_line.to_string(),
+            "20" => self.msg.reference = first_line().to_string(),
             "25" if self.msg.account.is_empty() => {
-                self.msg.account = first_line.to_string();
+                self.msg.account = first_line().to_string();
             }
-            "28" | "28C" => self.msg.sequence = first_line.to_string(),
+            "28" | "28C" => self.msg.sequence = first_line().to_string(),
             "60F" | "60M" | "60" => {
                 self.flush_line();
                 let (b, ccy) = self.balance(tag, content)?;
@@ -220,11 +225,11 @@ impl Reader {
                 let (scalars, refs) = self.line_61(content)?;
                 let t = &mut self.texts;
                 t.clear();
-                let customer_ref = refs.customer_ref.trim();
+                let customer_ref = trim(refs.customer_ref);
                 if !is_placeholder(customer_ref) {
                     t.set(TextField::EntryReference, customer_ref);
                 }
-                let bank_ref = refs.bank_ref.trim();
+                let bank_ref = trim(refs.bank_ref);
                 if !is_placeholder(bank_ref) {
                     t.set(TextField::BankReference, bank_ref);
                 }
@@ -242,7 +247,7 @@ impl Reader {
             "13" | "13D" | "34F" | "90D" | "90C" => {
                 self.msg.is_942 = true;
                 if tag == "34F" && self.msg.currency.is_empty() {
-                    self.msg.currency = first_line.chars().take(3).collect();
+                    self.msg.currency = first_line().chars().take(3).collect();
                 }
             }
             "64" | "65" => self.flush_line(),

@@ -2,7 +2,7 @@
 //! subfields, the Dutch and SEPA `/KEY/value/` form, or free text.
 
 use crate::camt_lines::is_placeholder;
-use crate::model::{TextDraft, TextField};
+use crate::model::{TextDraft, TextField, trim};
 use crate::rf_scan::first_rf_candidate;
 
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
@@ -154,7 +154,11 @@ fn value_between(s: &str, start: usize, end: usize) -> &str {
 }
 
 fn slash_field(key: &str, value: &str, texts: &mut TextDraft) {
-    let value = value.trim_matches('/').trim();
+    // '/' is ASCII, so stripping it byte by byte keeps to character boundaries.
+    let b = value.as_bytes();
+    let start = b.iter().position(|&c| c != b'/').unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| c != b'/').map_or(start, |e| e + 1);
+    let value = trim(value.get(start..end).unwrap_or_default());
     if value.is_empty() {
         return;
     }
