@@ -24,12 +24,43 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
     let mut r = Reader::new(legacy);
     let mut start = 0;
     while start < bytes.len() {
-        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
-        r.push_line(&bytes[start..end])?;
-        start = end + 1;
+        // UTF-8 is checked a block of whole lines at a time: when the block is
+        // valid, so is each of its lines, and they are read without decoding.
+        let block_end = start.saturating_add(UTF8_BLOCK).min(bytes.len());
+        let cut = if block_end == bytes.len() {
+            block_end
+        } else {
+            bytes.get(start..block_end).and_then(|b| memchr::memrchr(b'\n', b)).map_or(start, |p| start + p + 1)
+        };
+        let block = bytes.get(start..cut).unwrap_or_default();
+        match std::str::from_utf8(block) {
+            Ok(text) if !text.is_empty() => {
+                let mut s = 0;
+                while s < text.len() {
+                    let e = memchr::memchr(b'\n', &text.as_bytes()[s..]).map_or(text.len(), |p| s + p);
+                    // '\n' is ASCII, so `s` and `e` are character boundaries.
+                    r.push_text(text.get(s..e).unwrap_or_default())?;
+                    s = e + 1;
+                }
+                start = cut;
+            }
+            // Not valid: line by line, each decoded on its own. No line end in
+            // the block: one line longer than a block, read the same way.
+            _ => loop {
+                let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
+                r.push_line(&bytes[start..end])?;
+                start = end + 1;
+                if start >= cut {
+                    break;
+                }
+            },
+        }
     }
     r.finish()
 }
+
+/// Bytes checked as UTF-8 at once by [`parse_slice`].
+const UTF8_BLOCK: usize = 64 * 1024;
 
 pub(crate) fn parse_reader<R: BufRead>(mut input: R, legacy: &'static Encoding) -> Result<ParsedFile, ParseError> {
     let mut r = Reader::new(legacy);
@@ -135,9 +166,18 @@ impl Reader {
     }
 
     fn push_line(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
-        self.line_no += 1;
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         let decoded = decode_line(bytes, self.legacy);
+        self.push_decoded(&decoded)
+    }
+
+    /// [`Self::push_line`] for a line already known to be UTF-8.
+    fn push_text(&mut self, text: &str) -> Result<(), ParseError> {
+        self.push_decoded(text.strip_suffix('\r').unwrap_or(text))
+    }
+
+    fn push_decoded(&mut self, decoded: &str) -> Result<(), ParseError> {
+        self.line_no += 1;
         // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
         let mut line: &str = match decoded.as_bytes().first() {
             Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
@@ -506,6 +546,32 @@ mod tests {
         assert_eq!(entry_date(v, "0102").map(|d| d.to_string()), Some("2015-01-02".into()));
         let v = yymmdd("150102").unwrap();
         assert_eq!(entry_date(v, "1231").map(|d| d.to_string()), Some("2014-12-31".into()));
+    }
+
+    #[test]
+    fn blocks_match_line_by_line() {
+        // Lines across UTF-8 block borders, a Windows-1253 line, a line longer than a block.
+        let mut f = b":20:REF\r\n:25:GR16011012500000000123\n:60F:C250302EUR0,00\n".to_vec();
+        for i in 0..3000 {
+            f.extend_from_slice(format!(":61:2503020303C1,00NTRFE2E{i}//B{i}\n:86:/EREF/E2E{i}/NAME/").as_bytes());
+            if i == 1500 {
+                f.extend_from_slice(&[0xC4, 0xC7, 0xCC, 0xCF, 0xD3]);
+            }
+            if i == 2000 {
+                f.extend_from_slice("Ω".repeat(40_000).as_bytes());
+            }
+            f.extend_from_slice(b"X\nY\n");
+        }
+        f.extend_from_slice(b":62F:C250302EUR3000,00\n-");
+        let opts = crate::ParseOptions::default();
+        let sliced = parse_slice(&f, opts.legacy_encoding);
+        let streamed = parse_reader(std::io::BufReader::with_capacity(7, &f[..]), opts.legacy_encoding);
+        assert_eq!(sliced, streamed);
+        let lines = &sliced.unwrap().statements[0].lines;
+        assert_eq!(lines.len(), 3000);
+        assert_eq!(lines[1500].counterparty_name(), Some("ΔΗΜΟΣXY"));
+        assert_eq!(lines[2000].counterparty_name().map(str::len), Some(80_002));
+        assert_eq!(lines[2999].end_to_end_id(), Some("E2E2999"));
     }
 
     #[test]
