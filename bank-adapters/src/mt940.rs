@@ -181,7 +181,7 @@ impl Reader {
         // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
         let mut line: &str = match decoded.as_bytes().first() {
             Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
-            _ => &decoded,
+            _ => decoded,
         };
         // SWIFT FIN envelope: `{1:...}{2:...}{4:` opens the text block, `-}` closes it.
         if line.starts_with('{') {
