@@ -12,7 +12,8 @@ create table parties (
     name text not null,
     address text not null,
     email text,
-    content_hash text not null,
+    identity_hash text not null,
+    details_hash text not null,
     created_at text not null,
     primary key (tenant_id, id),
     unique (tenant_id, source_id)

@@ -175,7 +175,7 @@ mod tests {
         let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let (csv, payments) = demo_roll(today);
         assert_eq!(csv, demo_roll(today).0);
-        let rows = parse(csv.as_bytes(), ParseOptions::default()).unwrap();
+        let rows = parse(csv.as_bytes(), ParseOptions::default()).unwrap().rows;
         assert_eq!(rows.len(), 300);
         let parties: std::collections::HashSet<_> = rows.iter().map(|r| &r.party.source_id).collect();
         assert_eq!(parties.len(), 50);

@@ -55,6 +55,12 @@ pub async fn run(a: ImportDebts) -> Result<ExitCode, CliError> {
                 "imported {}: {} rows, {} new debts, {} unchanged, {} new parties",
                 name, s.rows, s.debts_new, s.debts_unchanged, s.parties_new
             );
+            for w in &s.warnings {
+                println!("  warning: {w}");
+            }
+            if s.warnings_total > s.warnings.len() {
+                println!("  ... and {} more warnings", s.warnings_total - s.warnings.len());
+            }
             Ok(ExitCode::SUCCESS)
         }
         ImportOutcome::Refused { problems, total } => {

@@ -80,17 +80,17 @@ pub struct PartyRow {
 }
 
 impl PartyRow {
-    /// Equal parties hash equal; a stored party with another hash is a conflict.
-    pub fn content_hash(&self) -> String {
-        hash_fields(&[
-            &self.source_id,
-            self.kind.as_str(),
-            self.tax_country.as_str(),
-            self.tax_id.as_ref().map_or("", |t| t.as_str()),
-            &self.name,
-            &self.address,
-            self.email.as_deref().unwrap_or(""),
-        ])
+    /// Who the party is (its tax id): rows and stored parties that disagree on
+    /// it are a conflict that refuses the file.
+    pub fn identity_hash(&self) -> String {
+        hash_fields(&[&self.source_id, self.tax_country.as_str(), self.tax_id.as_ref().map_or("", |t| t.as_str())])
+    }
+
+    /// How the party is described. Rolls spell a name two ways, and a sole
+    /// proprietorship shares its owner's AFM as a "company"; a difference here
+    /// is a warning, and the first (or stored) description is kept.
+    pub fn details_hash(&self) -> String {
+        hash_fields(&[self.kind.as_str(), &self.name, &self.address, self.email.as_deref().unwrap_or("")])
     }
 }
 
@@ -131,13 +131,15 @@ impl DebtRow {
     }
 }
 
+/// 128 bits of SHA-256 over the fields: ample to tell contents apart, and half
+/// the index size of the full hash.
 fn hash_fields(fields: &[&str]) -> String {
     let mut h = Sha256::new();
     for f in fields {
         h.update(f.as_bytes());
         h.update([0x1f]);
     }
-    hex::encode(h.finalize())
+    hex::encode(&h.finalize()[..16])
 }
 
 /// A problem with the file, named so that an officer can find and fix it.
@@ -189,9 +191,16 @@ impl Problems {
     }
 }
 
+/// A readable file: its rows, and what was noticed but does not refuse it.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub rows: Vec<DebtRow>,
+    pub warnings: Problems,
+}
+
 /// Parses the whole file. Either every row is valid and consistent within
 /// the file, or the result lists every problem found.
-pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems> {
+pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Parsed, Problems> {
     let mut problems = Problems::default();
     let text = match std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)) {
         Ok(t) => t,
@@ -243,13 +252,14 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Vec<DebtRow>, Problems>
             }
         }
     }
-    check_consistency(&rows, &mut problems);
+    let mut warnings = Problems::default();
+    check_consistency(&rows, &mut problems, &mut warnings);
     if problems.is_empty() {
         if rows.is_empty() {
             problems.push(Problem::file("the file has no debts"));
             return Err(problems);
         }
-        Ok(rows)
+        Ok(Parsed { rows, warnings })
     } else {
         Err(problems)
     }
@@ -449,7 +459,7 @@ fn parse_row(row: u64, rec: &csv::StringRecord, index: &Index, opts: ParseOption
 
 /// Within one file: a source id names one debt, a party source id one party,
 /// and an RF one debt.
-fn check_consistency(rows: &[DebtRow], problems: &mut Problems) {
+fn check_consistency(rows: &[DebtRow], problems: &mut Problems, warnings: &mut Problems) {
     let mut debts: HashMap<&str, (u64, String)> = HashMap::new();
     let mut parties: HashMap<&str, (u64, &PartyRow)> = HashMap::new();
     let mut rfs: HashMap<&str, u64> = HashMap::new();
@@ -467,10 +477,15 @@ fn check_consistency(rows: &[DebtRow], problems: &mut Problems) {
             debts.insert(&r.source_id, (r.row, h));
         }
         match parties.get(r.party.source_id.as_str()) {
-            Some((first, p)) if *p != &r.party => problems.push(Problem::at(
+            Some((first, p)) if p.identity_hash() != r.party.identity_hash() => problems.push(Problem::at(
                 r.row,
                 "party_source_id",
-                format!("the party differs from row {first} with the same party_source_id"),
+                format!("the party's tax id differs from row {first} with the same party_source_id"),
+            )),
+            Some((first, p)) if p.details_hash() != r.party.details_hash() => warnings.push(Problem::at(
+                r.row,
+                "party_source_id",
+                format!("the party's kind, name, address or e-mail differ from row {first}; row {first}'s are kept"),
             )),
             Some(_) => {}
             None => {
@@ -510,7 +525,7 @@ mod tests {
 
     #[test]
     fn a_valid_row_parses_with_greek_text_in_nfc() {
-        let rows = parse(&file(&[GOOD]), ParseOptions::default()).unwrap();
+        let rows = parse(&file(&[GOOD]), ParseOptions::default()).unwrap().rows;
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!(r.row, 2);
@@ -528,7 +543,7 @@ mod tests {
             "D-1;P-1;company;090000045;GR;ΑΡΤΟΠΟΙΕΙΟ ΙΚΕ;;;municipal_fee;2025;0311;;Τέλος;1234,56;10/01/2025;28/02/2025;RF18 5390 0754 7034"
         );
         let opts = ParseOptions { decimal_comma: true, date_format: DateFormat::Dmy };
-        let rows = parse(text.as_bytes(), opts).unwrap();
+        let rows = parse(text.as_bytes(), opts).unwrap().rows;
         assert_eq!(rows[0].principal, Cents::new(123_456));
         assert_eq!(rows[0].due_on, NaiveDate::from_ymd_opt(2025, 2, 28).unwrap());
         assert_eq!(rows[0].rf.as_ref().map(|r| r.as_str()), Some("RF18539007547034"));
@@ -569,13 +584,18 @@ mod tests {
     #[test]
     fn duplicates_inside_a_file_must_agree() {
         let changed = GOOD.replace("12.50", "13.50");
-        let other_party = GOOD.replace("D-1,", "D-2,").replace("Οδός 1", "Οδός 2");
+        let other_party = GOOD.replace("D-1,", "D-2,").replace("090000045", "090000057");
         let err = parse(&file(&[GOOD, GOOD, &changed, &other_party]), ParseOptions::default()).unwrap_err();
         assert_eq!(err.list.len(), 2, "{:?}", err.list);
         assert_eq!((err.list[0].row, err.list[0].column.as_deref()), (4, Some("source_id")));
         assert_eq!((err.list[1].row, err.list[1].column.as_deref()), (5, Some("party_source_id")));
         // Identical duplicates are fine (they are skipped when stored).
-        assert_eq!(parse(&file(&[GOOD, GOOD]), ParseOptions::default()).unwrap().len(), 2);
+        assert_eq!(parse(&file(&[GOOD, GOOD]), ParseOptions::default()).unwrap().rows.len(), 2);
+        // Another spelling of the same party's name or address is a warning, not a refusal.
+        let respelled = GOOD.replace("D-1,", "D-3,").replace("Οδός 1", "Οδός 2");
+        let parsed = parse(&file(&[GOOD, &respelled]), ParseOptions::default()).unwrap();
+        assert_eq!(parsed.rows.len(), 2);
+        assert_eq!((parsed.warnings.list[0].row, parsed.warnings.total), (3, 1));
     }
 
     #[test]

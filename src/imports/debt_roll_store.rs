@@ -24,6 +24,9 @@ pub struct ImportSummary {
     pub debts_new: usize,
     pub debts_unchanged: usize,
     pub parties_new: usize,
+    /// Things noticed that did not refuse the file (other spellings of a party).
+    pub warnings: Vec<Problem>,
+    pub warnings_total: usize,
 }
 
 #[derive(Debug)]
@@ -49,8 +52,8 @@ pub async fn import(
     bytes: &[u8],
     opts: ParseOptions,
 ) -> StoreResult<ImportOutcome> {
-    let rows = match debt_roll::parse(bytes, opts) {
-        Ok(rows) => rows,
+    let (rows, mut warnings) = match debt_roll::parse(bytes, opts) {
+        Ok(p) => (p.rows, p.warnings),
         Err(p) => return Ok(refused(p)),
     };
     let mut tx = db.begin_write().await?;
@@ -75,14 +78,18 @@ pub async fn import(
             )),
             None => new_rows.push(r),
         }
-        if let Some((_, h)) = stored_parties.get(&r.party.source_id)
-            && *h != r.party.content_hash()
-        {
-            problems.push(Problem::at(
+        match stored_parties.get(&r.party.source_id) {
+            Some(p) if p.identity_hash != r.party.identity_hash() => problems.push(Problem::at(
                 r.row,
                 "party_source_id",
-                "the party differs from the one already stored under this party_source_id",
-            ));
+                "the party's tax id differs from the one already stored under this party_source_id",
+            )),
+            Some(p) if p.details_hash != r.party.details_hash() => warnings.push(Problem::at(
+                r.row,
+                "party_source_id",
+                "the party's kind, name, address or e-mail differ from the stored ones, which are kept",
+            )),
+            _ => {}
         }
     }
 
@@ -107,14 +114,16 @@ pub async fn import(
             debts_new: 0,
             debts_unchanged: unchanged,
             parties_new: 0,
+            warnings_total: warnings.total,
+            warnings: warnings.list,
         }));
     }
 
-    let mut party_ids: HashMap<&str, Uuid> = stored_parties.iter().map(|(s, (id, _))| (s.as_str(), *id)).collect();
+    let mut party_ids: HashMap<&str, Uuid> = stored_parties.iter().map(|(s, p)| (s.as_str(), p.id)).collect();
     let mut new_parties = Vec::new();
     for r in &new_rows {
         if !party_ids.contains_key(r.party.source_id.as_str()) {
-            let id = Uuid::new_v4();
+            let id = Uuid::now_v7();
             party_ids.insert(&r.party.source_id, id);
             new_parties.push(NewParty {
                 id,
@@ -126,7 +135,8 @@ pub async fn import(
                 name: r.party.name.clone(),
                 address: r.party.address.clone(),
                 email: r.party.email.clone(),
-                content_hash: r.party.content_hash(),
+                identity_hash: r.party.identity_hash(),
+                details_hash: r.party.details_hash(),
             });
         }
     }
@@ -135,7 +145,7 @@ pub async fn import(
     used.extend(explicit.iter().map(|s| s.to_string()));
     let new_debts = new_debt_records(&new_rows, &party_ids, &tenant.rf_prefix, &mut used);
 
-    let roll_id = Uuid::new_v4();
+    let roll_id = Uuid::now_v7();
     let sha = hex::encode(Sha256::digest(bytes));
     let label = actor.label();
     let roll = NewRoll {
@@ -155,6 +165,8 @@ pub async fn import(
         debts_new: new_debts.len(),
         debts_unchanged: unchanged,
         parties_new: new_parties.len(),
+        warnings_total: warnings.total,
+        warnings: warnings.list,
     };
     let details = json!({
         "file_name": file_name,
@@ -163,6 +175,7 @@ pub async fn import(
         "debts_new": summary.debts_new,
         "debts_unchanged": summary.debts_unchanged,
         "parties_new": summary.parties_new,
+        "warnings": summary.warnings_total,
     });
     audit::append(&mut tx, tenant.id, now, actor, "debt_roll.imported", &format!("debt_roll:{roll_id}"), details)
         .await?;
@@ -191,7 +204,7 @@ fn new_debt_records(
                 },
             };
             NewDebt {
-                id: Uuid::new_v4(),
+                id: Uuid::now_v7(),
                 party_id: party_ids.get(r.party.source_id.as_str()).copied().unwrap_or_default(),
                 source_id: r.source_id.clone(),
                 kind: r.kind.as_str(),

@@ -1,9 +1,44 @@
 //! Multi-row inserts: one statement per chunk of rows, so that a 100 000-row
 //! debt roll is a few hundred round trips, not 100 000.
 
-/// Rows per statement: under SQLite's 32 766 and PostgreSQL's 65 535 bound
-/// parameters for tables of up to 32 columns.
-pub const CHUNK_ROWS: usize = 1000;
+/// Bound parameters per statement. PostgreSQL takes up to 65 535; SQLite up
+/// to 32 766, but sqlx looks each parameter's name up with a linear scan, so a
+/// statement with `n` parameters costs `n²` there: keep SQLite's small.
+const POSTGRES_PARAMS: usize = 16_000;
+const SQLITE_PARAMS: usize = 250;
+
+/// Rows per statement for a table of `cols` columns on this database.
+pub fn chunk_rows(dialect: Dialect, cols: usize) -> usize {
+    let params = match dialect {
+        Dialect::Sqlite => SQLITE_PARAMS,
+        Dialect::Postgres => POSTGRES_PARAMS,
+    };
+    (params / cols.max(1)).max(1)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl super::Tx {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            super::Tx::Sqlite(_) => Dialect::Sqlite,
+            super::Tx::Postgres(_) => Dialect::Postgres,
+        }
+    }
+}
+
+impl super::Conn<'_> {
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            super::Conn::Db(super::Db::Sqlite(_)) | super::Conn::Tx(super::Tx::Sqlite(_)) => Dialect::Sqlite,
+            _ => Dialect::Postgres,
+        }
+    }
+}
 
 /// `insert into TABLE (COLS) values ($1, ..), (..)` for `rows` rows.
 pub fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::batch::{CHUNK_ROWS, insert_sql};
+use super::batch::{chunk_rows, insert_sql};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_conn, on_pool, on_tx};
 
 /// A party to insert.
@@ -21,7 +21,8 @@ pub struct NewParty {
     pub name: String,
     pub address: String,
     pub email: Option<String>,
-    pub content_hash: String,
+    pub identity_hash: String,
+    pub details_hash: String,
 }
 
 /// A debt to insert.
@@ -60,17 +61,28 @@ pub async fn debt_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<Strin
     Ok(rows.into_iter().collect())
 }
 
-/// source_id -> (id, content hash) of every party of the tenant.
-pub async fn party_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<String, (Uuid, String)>> {
-    const Q: &str = "select source_id, id, content_hash from parties where tenant_id = $1";
-    let rows: Vec<(String, Uuid, String)> = on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
-    Ok(rows.into_iter().map(|(s, id, h)| (s, (id, h))).collect())
+/// A stored party as a debt roll compares with it.
+#[derive(Debug, Clone)]
+pub struct StoredParty {
+    pub id: Uuid,
+    pub identity_hash: String,
+    pub details_hash: String,
+}
+
+/// source_id -> the stored party, for every party of the tenant.
+pub async fn party_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<String, StoredParty>> {
+    const Q: &str = "select source_id, id, identity_hash, details_hash from parties where tenant_id = $1";
+    let rows: Vec<(String, Uuid, String, String)> = on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, id, identity_hash, details_hash)| (s, StoredParty { id, identity_hash, details_hash }))
+        .collect())
 }
 
 /// Which of `rfs` are already taken on the platform.
 pub async fn taken_rfs(tx: &mut Tx, rfs: &[&str]) -> StoreResult<HashSet<String>> {
     let mut taken = HashSet::new();
-    for chunk in rfs.chunks(CHUNK_ROWS) {
+    for chunk in rfs.chunks(chunk_rows(tx.dialect(), 1)) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!("select rf from rf_directory where rf in ({})", placeholders.join(", "));
         let found: Vec<String> = on_tx!(tx, |c| {
@@ -122,7 +134,7 @@ pub async fn insert_roll(tx: &mut Tx, tenant: Uuid, r: &NewRoll<'_>, now: DateTi
     Ok(())
 }
 
-const PARTY_COLS: [&str; 12] = [
+const PARTY_COLS: [&str; 13] = [
     "tenant_id",
     "id",
     "source_id",
@@ -133,12 +145,13 @@ const PARTY_COLS: [&str; 12] = [
     "name",
     "address",
     "email",
-    "content_hash",
+    "identity_hash",
+    "details_hash",
     "created_at",
 ];
 
 pub async fn insert_parties(tx: &mut Tx, tenant: Uuid, parties: &[NewParty], now: DateTime<Utc>) -> StoreResult<()> {
-    for chunk in parties.chunks(CHUNK_ROWS) {
+    for chunk in parties.chunks(chunk_rows(tx.dialect(), PARTY_COLS.len())) {
         let sql = insert_sql("parties", &PARTY_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -154,7 +167,8 @@ pub async fn insert_parties(tx: &mut Tx, tenant: Uuid, parties: &[NewParty], now
                     .bind(&p.name)
                     .bind(&p.address)
                     .bind(p.email.as_deref())
-                    .bind(&p.content_hash)
+                    .bind(&p.identity_hash)
+                    .bind(&p.details_hash)
                     .bind(now);
             }
             q.execute(c).await.map(|r| r.rows_affected())
@@ -190,7 +204,7 @@ pub async fn insert_debts(
     debts: &[NewDebt],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for chunk in debts.chunks(CHUNK_ROWS) {
+    for chunk in debts.chunks(chunk_rows(tx.dialect(), DEBT_COLS.len())) {
         let sql = insert_sql("debts", &DEBT_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -394,7 +408,8 @@ pub async fn principal_payments(
     debt_ids: &[Uuid],
 ) -> StoreResult<HashMap<Uuid, Vec<(i64, NaiveDate)>>> {
     let mut out: HashMap<Uuid, Vec<(i64, NaiveDate)>> = HashMap::new();
-    for chunk in debt_ids.chunks(CHUNK_ROWS) {
+    let rows_per = chunk_rows(conn.dialect(), 1);
+    for chunk in debt_ids.chunks(rows_per) {
         let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
         let sql = format!(
             "select debt_id, paid_on, cast(sum(principal_cents) as bigint) from allocations

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::batch::{CHUNK_ROWS, insert_sql};
+use super::batch::{chunk_rows, insert_sql};
 use super::{StoreError, StoreResult, Tx, on_tx};
 
 /// Locks one party's row: every operation on a party's money takes it first
@@ -83,7 +83,7 @@ pub async fn insert_allocations(
     rows: &[NewAllocation],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(CHUNK_ROWS) {
+    for chunk in rows.chunks(chunk_rows(tx.dialect(), ALLOCATION_COLS.len())) {
         let sql = insert_sql("allocations", &ALLOCATION_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

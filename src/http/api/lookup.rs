@@ -48,21 +48,26 @@ pub struct LookupView {
     pub debtor: String,
 }
 
-/// Counts the call against the client's and the tenant's limits.
-fn throttle(st: &AppState, peer: SocketAddr, headers: &HeaderMap, tenant: Option<uuid::Uuid>) -> AppResult<()> {
-    let now = st.clock.now();
+/// Counts the call against the client's limit, before any database work, so
+/// a throttled client costs nothing and every input takes the same path.
+fn throttle_client(st: &AppState, peer: SocketAddr, headers: &HeaderMap) -> AppResult<()> {
     let ip = client_ip(peer.ip(), headers, &st.settings.trusted_proxies);
     let per_ip = Limit { requests: st.settings.lookups_per_ip, window_s: 60 };
-    if !st.limiter.allow(&format!("lookup-ip:{ip}"), per_ip, now) {
-        return Err(AppError::TooManyRequests);
+    if st.limiter.allow(&format!("lookup-ip:{ip}"), per_ip, st.clock.now()) {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
     }
-    if let Some(t) = tenant {
-        let per_tenant = Limit { requests: st.settings.lookups_per_tenant, window_s: 60 };
-        if !st.limiter.allow(&format!("lookup-tenant:{t}"), per_tenant, now) {
-            return Err(AppError::TooManyRequests);
-        }
+}
+
+/// Counts the call against the tenant's overall limit.
+fn throttle_tenant(st: &AppState, tenant: uuid::Uuid) -> AppResult<()> {
+    let per_tenant = Limit { requests: st.settings.lookups_per_tenant, window_s: 60 };
+    if st.limiter.allow(&format!("lookup-tenant:{tenant}"), per_tenant, st.clock.now()) {
+        Ok(())
+    } else {
+        Err(AppError::TooManyRequests)
     }
-    Ok(())
 }
 
 /// The debt behind a reference, or the one 404 for malformed and unknown alike.
@@ -72,13 +77,14 @@ async fn find(
     headers: &HeaderMap,
     rf: &str,
 ) -> AppResult<(Tenant, debts::DebtRecord)> {
+    throttle_client(st, peer, headers)?;
     let parsed = RfReference::parse(rf).ok();
     let tenant_id = match &parsed {
         Some(r) => debts::tenant_of_rf(&st.db, r.as_str()).await?,
         None => None,
     };
-    throttle(st, peer, headers, tenant_id)?;
     let (Some(r), Some(tid)) = (parsed, tenant_id) else { return Err(AppError::NotFound) };
+    throttle_tenant(st, tid)?;
     let tenant = tenants::by_id(&st.db, tid).await?.ok_or(AppError::NotFound)?;
     let debt = debts::by_rf(&st.db, tid, r.as_str()).await?.ok_or(AppError::NotFound)?;
     Ok((tenant, debt))
@@ -162,7 +168,9 @@ pub async fn open_notice(
 ) -> AppResult<UnlockView> {
     let (tenant, debt) = find(st, peer, headers, rf).await?;
     let now = st.clock.now();
-    if !st.limiter.allow(&format!("unlock:{}", debt.rf), Limit { requests: 10, window_s: 3600 }, now) {
+    // Guesses are counted per debtor, not per reference: a party with many
+    // debts gets no more tries at the 1 000 possible digits.
+    if !st.limiter.allow(&format!("unlock:{}", debt.party_id), Limit { requests: 10, window_s: 3600 }, now) {
         return Err(AppError::TooManyRequests);
     }
     let party = debts::party(&st.db, tenant.id, debt.party_id).await?.ok_or(AppError::NotFound)?;
