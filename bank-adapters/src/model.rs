@@ -1,6 +1,7 @@
 //! The normalized statement model that every parser produces.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// The file format, as detected from the content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,8 +183,9 @@ impl TextField {
 /// One statement line: an entry, or one `TxDtls` of a batch entry.
 ///
 /// A 100 MB MT940 file holds about 700,000 lines, so a line is kept compact:
-/// its scalars are fields, and its texts are packed into one allocation,
-/// read through the accessor methods.
+/// its scalars are fields, and its texts are packed into one record, read
+/// through the accessor methods. The records of lines read together share one
+/// allocation (see [`LineArena`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     /// Never negative; the sign is in `direction`. `None` only for a `TxDtls`
@@ -204,6 +206,13 @@ pub struct Line {
 
 impl Line {
     pub(crate) fn new(scalars: LineScalars, texts: &TextDraft) -> Line {
+        let mut record = Vec::new();
+        texts.pack_into(&mut record);
+        let len = u32::try_from(record.len()).unwrap_or(0);
+        Line::with_texts(scalars, PackedTexts { chunk: Arc::from(record), start: 0, len })
+    }
+
+    fn with_texts(scalars: LineScalars, texts: PackedTexts) -> Line {
         Line {
             amount_cents: scalars.amount_cents,
             direction: scalars.direction,
@@ -213,7 +222,7 @@ impl Line {
             value_date: scalars.value_date,
             charges_cents: scalars.charges_cents,
             entry_index: scalars.entry_index,
-            texts: texts.pack(),
+            texts,
         }
     }
 
@@ -270,13 +279,37 @@ pub(crate) struct LineScalars {
 }
 
 /// Texts packed as `FIELD_COUNT` records of (LEB128 length, UTF-8 bytes);
-/// length 0 means absent, so an empty text is never stored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PackedTexts(Box<[u8]>);
+/// length 0 means absent, so an empty text is never stored. The packed bytes
+/// are `chunk[start..start + len]`: a chunk holds the texts of many lines.
+#[derive(Clone)]
+struct PackedTexts {
+    chunk: Arc<[u8]>,
+    start: u32,
+    len: u32,
+}
+
+impl PartialEq for PackedTexts {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for PackedTexts {}
+
+impl fmt::Debug for PackedTexts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(TextField::ALL.iter().filter_map(|&t| Some((t, self.get(t)?)))).finish()
+    }
+}
 
 impl PackedTexts {
+    fn bytes(&self) -> &[u8] {
+        let start = self.start as usize;
+        self.chunk.get(start..start.saturating_add(self.len as usize)).unwrap_or_default()
+    }
+
     fn get(&self, field: TextField) -> Option<&str> {
-        let bytes = &self.0;
+        let bytes = self.bytes();
         let mut pos = 0usize;
         // Where each record's text starts and how long it is, for the records that repeat it.
         let mut seen = [(0usize, 0usize); FIELD_COUNT];
@@ -425,10 +458,10 @@ impl TextDraft {
         self.buf.as_bytes().get(s as usize..(s as usize).saturating_add(l as usize)).unwrap_or_default()
     }
 
-    /// Packs the texts in one exactly sized allocation. A text equal to an
-    /// earlier field's (an MT940 end-to-end id that repeats the entry
-    /// reference) is stored as that field's index, not a second time.
-    fn pack(&self) -> PackedTexts {
+    /// Appends the packed texts to `out`. A text equal to an earlier field's
+    /// (an MT940 end-to-end id that repeats the entry reference) is stored as
+    /// that field's index, not a second time.
+    fn pack_into(&self, out: &mut Vec<u8>) {
         let mut texts: [&[u8]; FIELD_COUNT] = [&[]; FIELD_COUNT];
         for (i, t) in texts.iter_mut().enumerate() {
             *t = self.text(i);
@@ -448,14 +481,66 @@ impl TextDraft {
             };
             total += leb128_len(heads[i]);
         }
-        let mut out = Vec::with_capacity(total);
+        out.reserve(total);
         for (&head, text) in heads.iter().zip(texts) {
-            push_leb128(&mut out, head);
+            push_leb128(out, head);
             if head & 1 == 0 {
                 out.extend_from_slice(text);
             }
         }
-        PackedTexts(out.into_boxed_slice())
+    }
+
+    #[cfg(test)]
+    fn pack(&self) -> PackedTexts {
+        let mut record = Vec::new();
+        self.pack_into(&mut record);
+        let len = u32::try_from(record.len()).unwrap_or(0);
+        PackedTexts { chunk: Arc::from(record), start: 0, len }
+    }
+}
+
+/// Lines whose texts are packed side by side in one buffer, then handed out
+/// sharing one allocation: no allocation (and no free) per line.
+#[derive(Debug, Default)]
+pub(crate) struct LineArena {
+    chunk: Vec<u8>,
+    staged: Vec<(LineScalars, u32, u32)>,
+}
+
+/// Bytes of texts gathered before the staged lines are handed out.
+const ARENA_CHUNK: usize = 64 * 1024;
+
+impl LineArena {
+    /// Stages a line; [`Self::drain_into`] turns it into a [`Line`].
+    pub fn push(&mut self, scalars: LineScalars, texts: &TextDraft) {
+        let start = self.chunk.len();
+        texts.pack_into(&mut self.chunk);
+        let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(self.chunk.len() - start)) else {
+            // Unreachable: a chunk is handed out once it passes 64 KiB, and a line's texts are bounded by the field limit.
+            self.chunk.truncate(start);
+            return;
+        };
+        self.staged.push((scalars, s, l));
+    }
+
+    pub fn staged(&self) -> usize {
+        self.staged.len()
+    }
+
+    pub fn is_full(&self) -> bool {
+        self.chunk.len() >= ARENA_CHUNK
+    }
+
+    /// Appends the staged lines to `lines`, in order.
+    pub fn drain_into(&mut self, lines: &mut Vec<Line>) {
+        if !self.staged.is_empty() {
+            let chunk: Arc<[u8]> = Arc::from(&self.chunk[..]);
+            lines.reserve(self.staged.len());
+            for (scalars, start, len) in self.staged.drain(..) {
+                lines.push(Line::with_texts(scalars, PackedTexts { chunk: Arc::clone(&chunk), start, len }));
+            }
+        }
+        self.chunk.clear();
     }
 }
 
@@ -501,7 +586,7 @@ mod tests {
         assert_eq!(packed.get(TextField::Remittance), Some("x"));
         assert_eq!(packed.get(TextField::CounterpartyName), Some("x"));
         assert_eq!(packed.get(TextField::BankReference), None);
-        assert_eq!(packed.0.len(), FIELD_COUNT + 15 + 1 + 1);
+        assert_eq!(packed.bytes().len(), FIELD_COUNT + 15 + 1 + 1);
         d.set(TextField::ReturnReason, &"é".repeat(100));
         let packed = d.pack();
         assert_eq!(packed.get(TextField::ReturnReason), Some("é".repeat(100).as_str()));

@@ -11,8 +11,8 @@ use crate::checks::balance_warning;
 use crate::encoding::decode_line;
 use crate::error::{ErrorKind, ParseError};
 use crate::model::{
-    Balance, Date, Direction, Format, Line, LineScalars, ParsedFile, Statement, Status, TextDraft, TextField,
-    days_in_month, trim,
+    Balance, Date, Direction, Format, Line, LineArena, LineScalars, ParsedFile, Statement, Status, TextDraft,
+    TextField, days_in_month, trim,
 };
 use crate::mt940_details::read_details;
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
@@ -123,6 +123,8 @@ struct Reader {
     pending: Option<Pending>,
     /// The pending line's texts.
     texts: TextDraft,
+    /// The message's lines not yet in `msg.lines`.
+    arena: LineArena,
     /// Scratch space for the `:86:` reader.
     details_buf: String,
     statements: Vec<Message>,
@@ -155,6 +157,7 @@ impl Reader {
             msg: Message::default(),
             pending: None,
             texts: TextDraft::default(),
+            arena: LineArena::default(),
             details_buf: String::new(),
             statements: Vec::new(),
             saw_tag: false,
@@ -406,12 +409,16 @@ impl Reader {
     fn flush_line(&mut self) {
         let Some(p) = self.pending.take() else { return };
         let mut scalars = p.scalars;
-        scalars.entry_index = u32::try_from(self.msg.lines.len()).unwrap_or(u32::MAX);
-        self.msg.lines.push(Line::new(scalars, &self.texts));
+        scalars.entry_index = u32::try_from(self.msg.lines.len() + self.arena.staged()).unwrap_or(u32::MAX);
+        self.arena.push(scalars, &self.texts);
+        if self.arena.is_full() {
+            self.arena.drain_into(&mut self.msg.lines);
+        }
     }
 
     fn end_message(&mut self) -> Result<(), ParseError> {
         self.flush_line();
+        self.arena.drain_into(&mut self.msg.lines);
         let mut msg = std::mem::take(&mut self.msg);
         if !msg.has_content {
             return Ok(());
