@@ -222,19 +222,19 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Parsed, Problems> {
             return Err(problems);
         }
     };
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
+    // Read every record first (cheap), then validate them on every core: the
+    // checks (tax ids, dates, NFC, hashes) are most of an import's CPU time.
+    let mut records: Vec<(u64, csv::StringRecord)> = Vec::new();
+    let mut found: Vec<Problem> = Vec::new();
+    let mut found_total = 0usize;
     loop {
+        let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
                 let row = record.position().map_or(0, |p| p.line());
-                if record.iter().all(|f| f.trim().is_empty()) {
-                    continue;
-                }
-                match parse_row(row, &record, &index, opts) {
-                    Ok(r) => rows.push(r),
-                    Err(ps) => ps.into_iter().for_each(|p| problems.push(p)),
+                if !record.iter().all(|f| f.trim().is_empty()) {
+                    records.push((row, record));
                 }
             }
             Err(e) => {
@@ -245,13 +245,47 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Parsed, Problems> {
                     }
                     _ => format!("unreadable: {e}"),
                 };
-                problems.push(Problem { row, column: None, reason });
+                found_total += 1;
+                found.push(Problem { row, column: None, reason });
                 if !matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) {
                     break;
                 }
             }
         }
     }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let per_thread = records.len().div_ceil(threads).max(1);
+    let parts: Vec<(Vec<DebtRow>, Problems)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = records
+            .chunks(per_thread)
+            .map(|chunk| {
+                let index = &index;
+                scope.spawn(move || {
+                    let mut rows = Vec::with_capacity(chunk.len());
+                    let mut problems = Problems::default();
+                    for (row, record) in chunk {
+                        match parse_row(*row, record, index, opts) {
+                            Ok(r) => rows.push(r),
+                            Err(ps) => ps.into_iter().for_each(|p| problems.push(p)),
+                        }
+                    }
+                    (rows, problems)
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+    });
+    let mut rows = Vec::with_capacity(records.len());
+    for (part_rows, part_problems) in parts {
+        rows.extend(part_rows);
+        found_total += part_problems.total;
+        found.extend(part_problems.list);
+    }
+    // Each part kept its first problems in row order; together, sorted by row,
+    // they hold the first problems of the whole file.
+    found.sort_by_key(|p| p.row);
+    problems.total += found_total;
+    problems.list.extend(found.into_iter().take(MAX_PROBLEMS.saturating_sub(problems.list.len())));
     let mut warnings = Problems::default();
     check_consistency(&rows, &mut problems, &mut warnings);
     if problems.is_empty() {

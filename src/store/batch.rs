@@ -5,7 +5,7 @@
 /// to 32 766, but sqlx looks each parameter's name up with a linear scan, so a
 /// statement with `n` parameters costs `n²` there: keep SQLite's small.
 const POSTGRES_PARAMS: usize = 16_000;
-const SQLITE_PARAMS: usize = 250;
+const SQLITE_PARAMS: usize = 8_000;
 
 /// Rows per statement for a table of `cols` columns on this database.
 pub fn chunk_rows(dialect: Dialect, cols: usize) -> usize {
@@ -40,23 +40,30 @@ impl super::Conn<'_> {
     }
 }
 
+/// The `i`-th placeholder (from 1) of a generated statement. SQLite gets
+/// anonymous `?`: for a numbered one sqlx asks SQLite its name, a linear scan
+/// per parameter, which makes a statement of `n` parameters cost `n²`.
+fn placeholder(dialect: Dialect, i: usize) -> String {
+    match dialect {
+        Dialect::Sqlite => "?".to_string(),
+        Dialect::Postgres => format!("${i}"),
+    }
+}
+
+/// `p_from, .., p_{from+count-1}` joined by commas, for `in (...)` lists.
+pub fn placeholder_list(dialect: Dialect, from: usize, count: usize) -> String {
+    (from..from + count).map(|i| placeholder(dialect, i)).collect::<Vec<_>>().join(", ")
+}
+
 /// `insert into TABLE (COLS) values ($1, ..), (..)` for `rows` rows.
-pub fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
+pub fn insert_sql(dialect: Dialect, table: &str, cols: &[&str], rows: usize) -> String {
     let mut sql = format!("insert into {table} ({}) values ", cols.join(", "));
-    let mut n = 0;
     for r in 0..rows {
         if r > 0 {
             sql.push_str(", ");
         }
         sql.push('(');
-        for c in 0..cols.len() {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
-        }
+        sql.push_str(&placeholder_list(dialect, r * cols.len() + 1, cols.len()));
         sql.push(')');
     }
     sql
@@ -66,6 +73,8 @@ pub fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
 mod tests {
     #[test]
     fn placeholders_number_across_rows() {
-        assert_eq!(super::insert_sql("t", &["a", "b"], 2), "insert into t (a, b) values ($1, $2), ($3, $4)");
+        use super::Dialect::{Postgres, Sqlite};
+        assert_eq!(super::insert_sql(Postgres, "t", &["a", "b"], 2), "insert into t (a, b) values ($1, $2), ($3, $4)");
+        assert_eq!(super::insert_sql(Sqlite, "t", &["a", "b"], 2), "insert into t (a, b) values (?, ?), (?, ?)");
     }
 }

@@ -6,7 +6,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::batch::{chunk_rows, insert_sql};
+use super::batch::{chunk_rows, insert_sql, placeholder_list};
+use super::debts_unnest as unnest;
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_conn, on_pool, on_tx};
 
 /// A party to insert.
@@ -83,8 +84,8 @@ pub async fn party_hashes(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashMap<Stri
 pub async fn taken_rfs(tx: &mut Tx, rfs: &[&str]) -> StoreResult<HashSet<String>> {
     let mut taken = HashSet::new();
     for chunk in rfs.chunks(chunk_rows(tx.dialect(), 1)) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("select rf from rf_directory where rf in ({})", placeholders.join(", "));
+        let sql =
+            format!("select rf from rf_directory where rf in ({})", placeholder_list(tx.dialect(), 1, chunk.len()));
         let found: Vec<String> = on_tx!(tx, |c| {
             let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
             for rf in chunk {
@@ -151,8 +152,11 @@ const PARTY_COLS: [&str; 13] = [
 ];
 
 pub async fn insert_parties(tx: &mut Tx, tenant: Uuid, parties: &[NewParty], now: DateTime<Utc>) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        return unnest::insert_parties(t, tenant, parties, now).await;
+    }
     for chunk in parties.chunks(chunk_rows(tx.dialect(), PARTY_COLS.len())) {
-        let sql = insert_sql("parties", &PARTY_COLS, chunk.len());
+        let sql = insert_sql(tx.dialect(), "parties", &PARTY_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for p in chunk {
@@ -204,8 +208,11 @@ pub async fn insert_debts(
     debts: &[NewDebt],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        return unnest::insert_debts(t, tenant, roll, debts, now).await;
+    }
     for chunk in debts.chunks(chunk_rows(tx.dialect(), DEBT_COLS.len())) {
-        let sql = insert_sql("debts", &DEBT_COLS, chunk.len());
+        let sql = insert_sql(tx.dialect(), "debts", &DEBT_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for d in chunk {
@@ -230,7 +237,7 @@ pub async fn insert_debts(
             q.execute(c).await.map(|r| r.rows_affected())
         })
         .map_err(StoreError::from_insert)?;
-        let sql = insert_sql("rf_directory", &["rf", "tenant_id"], chunk.len());
+        let sql = insert_sql(tx.dialect(), "rf_directory", &["rf", "tenant_id"], chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for d in chunk {
@@ -410,12 +417,12 @@ pub async fn principal_payments(
     let mut out: HashMap<Uuid, Vec<(i64, NaiveDate)>> = HashMap::new();
     let rows_per = chunk_rows(conn.dialect(), 1);
     for chunk in debt_ids.chunks(rows_per) {
-        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let tenant_param = placeholder_list(conn.dialect(), 1, 1);
+        let list = placeholder_list(conn.dialect(), 2, chunk.len());
         let sql = format!(
             "select debt_id, paid_on, cast(sum(principal_cents) as bigint) from allocations
-             where tenant_id = $1 and debt_id in ({}) group by debt_id, paid_on
-             having sum(principal_cents) <> 0 order by debt_id, paid_on",
-            placeholders.join(", ")
+             where tenant_id = {tenant_param} and debt_id in ({list}) group by debt_id, paid_on
+             having sum(principal_cents) <> 0 order by debt_id, paid_on"
         );
         let rows: Vec<(Uuid, NaiveDate, i64)> = on_conn!(&mut conn, |c| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant);

@@ -84,6 +84,22 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
         }
     }
 
+    // The bulk tables have no foreign keys (see migration 0002): no orphans.
+    const ORPHANS: &str = "select
+        (select count(*) from debts d where d.tenant_id = $1 and not exists
+            (select 1 from parties p where p.tenant_id = d.tenant_id and p.id = d.party_id)),
+        (select count(*) from debts d where d.tenant_id = $1 and not exists
+            (select 1 from debt_rolls r where r.tenant_id = d.tenant_id and r.id = d.roll_id)),
+        (select count(*) from debts d where d.tenant_id = $1 and not exists
+            (select 1 from rf_directory x where x.rf = d.rf and x.tenant_id = d.tenant_id))";
+    let (no_party, no_roll, no_directory): (i64, i64, i64) =
+        on_pool!(db, |p| sqlx::query_as(ORPHANS).bind(tenant).fetch_one(p).await)?;
+    if no_party + no_roll + no_directory > 0 {
+        out.push(format!(
+            "orphan debts: {no_party} without party, {no_roll} without roll, {no_directory} not in the RF directory"
+        ));
+    }
+
     let chain = super::audit::chain(db, tenant).await?;
     let head = super::audit::head(db, tenant).await?;
     for f in crate::domain::audit::verify_chain(&chain, head.as_ref().map(|(s, h)| (*s, h.as_str()))) {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod batch;
 pub mod counters;
 pub mod debts;
+mod debts_unnest;
 pub mod invariants;
 pub mod journal;
 pub mod keys;

@@ -84,7 +84,7 @@ pub async fn insert_allocations(
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
     for chunk in rows.chunks(chunk_rows(tx.dialect(), ALLOCATION_COLS.len())) {
-        let sql = insert_sql("allocations", &ALLOCATION_COLS, chunk.len());
+        let sql = insert_sql(tx.dialect(), "allocations", &ALLOCATION_COLS, chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for a in chunk {
