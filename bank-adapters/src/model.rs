@@ -349,15 +349,6 @@ impl PackedTexts {
     }
 }
 
-fn leb128_len(mut n: usize) -> usize {
-    let mut len = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        len += 1;
-    }
-    len
-}
-
 fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
     loop {
         let b = (n & 0x7f) as u8;
@@ -462,30 +453,24 @@ impl TextDraft {
     /// (an MT940 end-to-end id that repeats the entry reference) is stored as
     /// that field's index, not a second time.
     fn pack_into(&self, out: &mut Vec<u8>) {
+        // Each record head takes at most 5 bytes (texts are shorter than 4 GiB).
+        out.reserve(self.buf.len() + FIELD_COUNT * 5);
         let mut texts: [&[u8]; FIELD_COUNT] = [&[]; FIELD_COUNT];
-        for (i, t) in texts.iter_mut().enumerate() {
-            *t = self.text(i);
-        }
-        // Record head per field: len << 1, or index << 1 | 1 for a repeat of an earlier field.
-        let mut heads = [0usize; FIELD_COUNT];
-        let mut total = 0usize;
         for i in 0..FIELD_COUNT {
-            let text = texts[i];
+            let text = self.text(i);
+            texts[i] = text;
+            if text.is_empty() {
+                out.push(0);
+                continue;
+            }
+            // Record head: len << 1, or index << 1 | 1 for a repeat of an earlier field.
             let repeat = if text.len() > 1 { texts[..i].iter().position(|t| *t == text) } else { None };
-            heads[i] = match repeat {
-                Some(j) => j << 1 | 1,
+            match repeat {
+                Some(j) => push_leb128(out, j << 1 | 1),
                 None => {
-                    total += text.len();
-                    text.len() << 1
+                    push_leb128(out, text.len() << 1);
+                    out.extend_from_slice(text);
                 }
-            };
-            total += leb128_len(heads[i]);
-        }
-        out.reserve(total);
-        for (&head, text) in heads.iter().zip(texts) {
-            push_leb128(out, head);
-            if head & 1 == 0 {
-                out.extend_from_slice(text);
             }
         }
     }

@@ -375,21 +375,20 @@ impl Reader {
             p += 4;
         }
         let rest = content.get(p..).unwrap_or_default();
-        let (first, supplementary) = match memchr::memchr(b'\n', rest.as_bytes()) {
+        let (first, supplementary) = match rest.as_bytes().iter().position(|&c| c == b'\n') {
             Some(n) => (rest.get(..n).unwrap_or_default(), rest.get(n + 1..).unwrap_or_default()),
             None => (rest, ""),
         };
         // The reference for the account owner is at most 16 characters; without
         // a `//` bank reference, what follows it is supplementary detail (Rabobank).
         let fb = first.as_bytes();
-        let (customer_ref, bank_ref, extra) =
-            match memchr::memchr_iter(b'/', fb).find(|&i| fb.get(i + 1) == Some(&b'/')) {
-                Some(i) => (first.get(..i).unwrap_or_default(), first.get(i + 2..).unwrap_or_default(), ""),
-                None => {
-                    let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
-                    (first.get(..cut).unwrap_or_default(), "", first.get(cut..).unwrap_or_default())
-                }
-            };
+        let (customer_ref, bank_ref, extra) = match fb.windows(2).position(|w| w == b"//") {
+            Some(i) => (first.get(..i).unwrap_or_default(), first.get(i + 2..).unwrap_or_default(), ""),
+            None => {
+                let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
+                (first.get(..cut).unwrap_or_default(), "", first.get(cut..).unwrap_or_default())
+            }
+        };
         Ok((
             LineScalars {
                 amount_cents: Some(amount),

@@ -46,17 +46,20 @@ fn is_slash_key(tok: &str) -> bool {
 /// banks wrap the field at a fixed width, even inside words and references.
 /// `scratch` is reused from call to call to hold the joined text.
 pub(crate) fn read_details(raw: &str, texts: &mut TextDraft, scratch: &mut String) {
-    let joined: &str = if memchr::memchr2(b'\r', b'\n', raw.as_bytes()).is_some() {
-        scratch.clear();
-        let mut last = 0;
-        for i in memchr::memchr2_iter(b'\r', b'\n', raw.as_bytes()) {
-            scratch.push_str(raw.get(last..i).unwrap_or_default());
-            last = i + 1;
+    let joined: &str = match memchr::memchr2(b'\r', b'\n', raw.as_bytes()) {
+        None => raw,
+        Some(first) => {
+            scratch.clear();
+            scratch.push_str(raw.get(..first).unwrap_or_default());
+            let base = first + 1;
+            let mut last = base;
+            for i in memchr::memchr2_iter(b'\r', b'\n', raw.as_bytes().get(base..).unwrap_or_default()) {
+                scratch.push_str(raw.get(last..base + i).unwrap_or_default());
+                last = base + i + 1;
+            }
+            scratch.push_str(raw.get(last..).unwrap_or_default());
+            scratch
         }
-        scratch.push_str(raw.get(last..).unwrap_or_default());
-        scratch
-    } else {
-        raw
     };
     let trimmed = joined.trim_start();
     if is_german(trimmed) {
@@ -129,9 +132,10 @@ fn read_german(s: &str, texts: &mut TextDraft) {
 fn read_slash(s: &str, texts: &mut TextDraft) {
     let mut current: Option<(&str, usize)> = None;
     let mut tok_start = 0;
-    let mut seps = memchr::memchr_iter(b'/', s.as_bytes());
+    let b = s.as_bytes();
     loop {
-        let tok_end = seps.next();
+        // Tokens are short: a plain loop beats setting up a vector search per token.
+        let tok_end = b.get(tok_start..).and_then(|r| r.iter().position(|&c| c == b'/')).map(|p| tok_start + p);
         let tok = s.get(tok_start..tok_end.unwrap_or(s.len())).unwrap_or_default();
         if is_slash_key(tok) {
             if let Some((key, value_start)) = current {
@@ -232,6 +236,13 @@ mod tests {
         assert_eq!(t.get(TextField::CreditorReference), Some("RF1291840300000096530"));
         assert_eq!(t.get(TextField::CounterpartyName), Some("KONSTANTINA ZACHARIOY"));
         assert_eq!(t.get(TextField::Remittance), None);
+    }
+
+    #[test]
+    fn wrapped_three_times() {
+        let t = read("/EREF/E2E1/NAME/KON\r\nSTANTINA ZA\nCHA\r\nRIOY/REMI/USTD//Rech\nnung 7/");
+        assert_eq!(t.get(TextField::CounterpartyName), Some("KONSTANTINA ZACHARIOY"));
+        assert_eq!(t.get(TextField::Remittance), Some("Rechnung 7"));
     }
 
     #[test]
