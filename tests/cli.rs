@@ -152,3 +152,55 @@ fn statement_parse_prints_the_contract_or_names_the_position() {
     assert!(err.to_lowercase().contains("doctype") && err.contains("line 2"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn verify_gives_the_same_verdict_for_a_pdf_and_its_bare_token() {
+    use certificates::{
+        Certificate, CertificateDocument, CertificateId, Country, HolderName, Purpose, Scope, SigningKey, TaxId,
+        TenantName, Validity, render_pdf, sign,
+    };
+    let tenant = uuid::Uuid::from_u128(0x0f6e_2c9a_8d1b_4f3e_9a57_3c2b_1d0e_a001);
+    let key = SigningKey::from_seed(tenant, 1, &[0x11; 32]);
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let gr = Country::new("GR").unwrap();
+    let cert = Certificate {
+        id: CertificateId([0x42; 16]),
+        tenant_id: tenant,
+        key_id: 1,
+        holder_tax_id: TaxId::new(gr, "094019245").unwrap(),
+        holder_name: HolderName::new("Παπαδοπούλου Αικατερίνη").unwrap(),
+        purpose: Purpose::PropertyTransfer,
+        scope: Scope::AllDebts,
+        validity: Validity::new(date(2025, 3, 14), date(2025, 6, 13)).unwrap(),
+        serial: 7,
+        tenant_name: TenantName::new("Δήμος Αθηναίων").unwrap(),
+    };
+    let token = sign(&cert, &key).unwrap();
+    let pdf = render_pdf(&CertificateDocument {
+        certificate: &cert,
+        token: &token,
+        host: "tameio.example.gr",
+        municipality_el: "Δήμος Αθηναίων",
+        municipality_en: "City of Athens",
+        legal_basis: "Άρθρο 285 του ν. 3463/2006.",
+        created_at: chrono::DateTime::parse_from_rfc3339("2025-03-14T10:42:07+02:00").unwrap(),
+    })
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("tameio-verify-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pdf_path = dir.join("certificate.pdf");
+    std::fs::write(&pdf_path, &pdf).unwrap();
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("certificates/tests/data/keys.json");
+    let run = |input: &std::ffi::OsStr, now: &str| {
+        let out = tameio().arg("verify").arg(input).args(["--now", now, "--keys"]).arg(&keys).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    for (now, code, verdict) in [("2025-04-01", Some(0), "genuine and valid"), ("2025-07-01", Some(1), "expired")] {
+        let from_pdf = run(pdf_path.as_os_str(), now);
+        let from_token = run(std::ffi::OsStr::new(&token.to_base32()), now);
+        assert_eq!(from_pdf, from_token, "the PDF and its token must read the same");
+        assert_eq!(from_pdf.0, code, "{}", from_pdf.1);
+        assert!(from_pdf.1.contains(verdict) && from_pdf.1.contains("revocation not checked"), "{}", from_pdf.1);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
