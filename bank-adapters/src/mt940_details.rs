@@ -5,40 +5,32 @@ use crate::camt_lines::is_placeholder;
 use crate::model::{TextDraft, TextField, trim};
 use crate::rf_scan::first_rf_candidate;
 
+/// What a key of the slash form means for the line; `Other` keys only end the value before them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Eref,
+    Remi,
+    Name,
+    Iban,
+    Cntp,
+    Rtrn,
+    Other,
+}
+
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
 /// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
-fn is_slash_key(tok: &str) -> bool {
-    matches!(
-        tok,
-        "EREF"
-            | "REMI"
-            | "NAME"
-            | "IBAN"
-            | "BIC"
-            | "ORDP"
-            | "BENM"
-            | "CNTP"
-            | "TRTP"
-            | "MARF"
-            | "CSID"
-            | "PURP"
-            | "RTRN"
-            | "ISDT"
-            | "ULTC"
-            | "ULTD"
-            | "ULTB"
-            | "SVCL"
-            | "CREF"
-            | "BUSP"
-            | "BATCH"
-            | "ADDR"
-            | "CITY"
-            | "IREF"
-            | "OCMT"
-            | "CHGS"
-            | "EXCH"
-            | "PREF"
-    )
+fn slash_key(tok: &str) -> Option<Key> {
+    Some(match tok {
+        "EREF" => Key::Eref,
+        "REMI" => Key::Remi,
+        "NAME" => Key::Name,
+        "IBAN" => Key::Iban,
+        "CNTP" => Key::Cntp,
+        "RTRN" => Key::Rtrn,
+        "BIC" | "ORDP" | "BENM" | "TRTP" | "MARF" | "CSID" | "PURP" | "ISDT" | "ULTC" | "ULTD" | "ULTB" | "SVCL"
+        | "CREF" | "BUSP" | "BATCH" | "ADDR" | "CITY" | "IREF" | "OCMT" | "CHGS" | "EXCH" | "PREF" => Key::Other,
+        _ => return None,
+    })
 }
 
 /// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
@@ -61,7 +53,11 @@ pub(crate) fn read_details(raw: &str, texts: &mut TextDraft, scratch: &mut Strin
             scratch
         }
     };
-    let trimmed = joined.trim_start();
+    // A text that starts with a visible ASCII character (the usual case) has nothing to trim.
+    let trimmed = match joined.as_bytes().first() {
+        Some(&c) if c.is_ascii_graphic() => joined,
+        _ => joined.trim_start(),
+    };
     if is_german(trimmed) {
         read_german(trimmed, texts);
     } else if trimmed.starts_with('/') {
@@ -130,18 +126,21 @@ fn read_german(s: &str, texts: &mut TextDraft) {
 /// The values run from after `/KEY/` to the `/` before the next key, so each
 /// is a slice of `s`: the same text as joining the key's `/`-separated parts.
 fn read_slash(s: &str, texts: &mut TextDraft) {
-    let mut current: Option<(&str, usize)> = None;
+    let mut current: Option<(Key, usize)> = None;
     let mut tok_start = 0;
     let b = s.as_bytes();
     loop {
         // Tokens are short: a plain loop beats setting up a vector search per token.
         let tok_end = b.get(tok_start..).and_then(|r| r.iter().position(|&c| c == b'/')).map(|p| tok_start + p);
         let tok = s.get(tok_start..tok_end.unwrap_or(s.len())).unwrap_or_default();
-        if is_slash_key(tok) {
+        // Keys have three to five letters.
+        if (3..=5).contains(&tok.len())
+            && let Some(next) = slash_key(tok)
+        {
             if let Some((key, value_start)) = current {
                 slash_field(key, value_between(s, value_start, tok_start.saturating_sub(1)), texts);
             }
-            current = Some((tok, tok_start + tok.len() + 1));
+            current = Some((next, tok_start + tok.len() + 1));
         }
         match tok_end {
             Some(e) => tok_start = e + 1,
@@ -157,7 +156,10 @@ fn value_between(s: &str, start: usize, end: usize) -> &str {
     if start >= end { "" } else { s.get(start..end).unwrap_or_default() }
 }
 
-fn slash_field(key: &str, value: &str, texts: &mut TextDraft) {
+fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
+    if key == Key::Other {
+        return;
+    }
     // '/' is ASCII, so stripping it byte by byte keeps to character boundaries.
     let b = value.as_bytes();
     let start = b.iter().position(|&c| c != b'/').unwrap_or(b.len());
@@ -167,11 +169,11 @@ fn slash_field(key: &str, value: &str, texts: &mut TextDraft) {
         return;
     }
     match key {
-        "EREF" if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
-        "REMI" => read_remi(value, texts),
-        "NAME" => texts.set_if_absent(TextField::CounterpartyName, value),
-        "IBAN" => texts.set_if_absent(TextField::CounterpartyAccount, value),
-        "CNTP" => {
+        Key::Eref if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
+        Key::Remi => read_remi(value, texts),
+        Key::Name => texts.set_if_absent(TextField::CounterpartyName, value),
+        Key::Iban => texts.set_if_absent(TextField::CounterpartyAccount, value),
+        Key::Cntp => {
             // ING: /CNTP/account/BIC/name/city/
             let mut p = value.split('/');
             if let Some(acct) = p.next() {
@@ -181,8 +183,8 @@ fn slash_field(key: &str, value: &str, texts: &mut TextDraft) {
                 texts.set_if_absent(TextField::CounterpartyName, name);
             }
         }
-        "RTRN" => texts.set_if_absent(TextField::ReturnReason, value),
-        _ => {}
+        Key::Rtrn => texts.set_if_absent(TextField::ReturnReason, value),
+        Key::Eref | Key::Other => {}
     }
 }
 
@@ -192,9 +194,9 @@ fn read_remi(value: &str, texts: &mut TextDraft) {
         texts.set_if_absent(TextField::Remittance, rest.trim_start_matches('/'));
     } else if let Some(rest) = value.strip_prefix("SCOR/") {
         // A batch can list several references joined by '+': the first is the line's.
-        let first = rest.split(['+', '/']).next().unwrap_or_default();
-        texts.set_if_absent(TextField::CreditorReference, first);
-        if rest.contains('+') {
+        let first_end = rest.bytes().position(|c| c == b'+' || c == b'/').unwrap_or(rest.len());
+        texts.set_if_absent(TextField::CreditorReference, rest.get(..first_end).unwrap_or_default());
+        if rest.as_bytes().get(first_end..).is_some_and(|r| r.contains(&b'+')) {
             texts.set_if_absent(TextField::Remittance, rest);
         }
     } else if let Some(rest) = value.strip_prefix("STRD/") {
