@@ -6,12 +6,12 @@
 pub mod embedded;
 pub mod fields;
 pub mod keys;
-#[cfg(feature = "issue")]
-mod layout;
 pub mod offline;
 pub mod payload;
 #[cfg(feature = "issue")]
 pub mod pdf;
+#[cfg(feature = "issue")]
+pub mod pdfkit;
 #[cfg(feature = "issue")]
 pub mod qr;
 #[cfg(feature = "issue")]

@@ -5,12 +5,12 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Datelike, FixedOffset, Timelike};
-use printpdf::{Mm, ParsedFont, PdfDocument, PdfPage, PdfSaveOptions};
+use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
 use crate::embedded::PDF_INFO_KEY;
 use crate::fields::Scope;
-use crate::layout::{Face, MM, Page};
 use crate::payload::Certificate;
+use crate::pdfkit::{DejaVuSans, Face, KitError, MM, Page, append_to_page, compress_fast, qr_ops};
 use crate::qr::{QrError, QrMatrix, qr_matrix, qr_url};
 use crate::token::Token;
 
@@ -35,6 +35,15 @@ pub enum PdfError {
     Mismatch,
 }
 
+impl From<KitError> for PdfError {
+    fn from(e: KitError) -> Self {
+        match e {
+            KitError::Font => PdfError::Font,
+            KitError::Write(message) => PdfError::Write(message),
+        }
+    }
+}
+
 /// What the PDF shows beyond the signed certificate: the tenant's texts.
 #[derive(Debug, Clone)]
 pub struct CertificateDocument<'a> {
@@ -55,17 +64,12 @@ pub struct CertificateDocument<'a> {
 /// Holds the parsed fonts so that each PDF only subsets them: parsing
 /// DejaVu Sans costs more than the rest of a certificate.
 pub struct PdfRenderer {
-    regular: ParsedFont,
-    bold: ParsedFont,
+    fonts: DejaVuSans,
 }
 
 impl PdfRenderer {
     pub fn new() -> Result<Self, PdfError> {
-        let parse = |bytes: &[u8]| ParsedFont::from_bytes(bytes, 0, &mut Vec::new());
-        Ok(Self {
-            regular: parse(dejavu::sans::regular()).ok_or(PdfError::Font)?,
-            bold: parse(dejavu::sans::bold()).ok_or(PdfError::Font)?,
-        })
+        Ok(Self { fonts: DejaVuSans::parse()? })
     }
 
     /// Renders one certificate.
@@ -78,8 +82,9 @@ impl PdfRenderer {
 
         let title = format!("Βεβαίωση μη οφειλής {}", doc.certificate.serial_label());
         let mut pdf = PdfDocument::new(&title);
-        let regular = Face { id: pdf.add_font(&self.regular), font: &self.regular };
-        let bold = Face { id: pdf.add_font(&self.bold), font: &self.bold };
+        let fonts = &self.fonts;
+        let regular = Face { id: pdf.add_font(&fonts.regular), font: &fonts.regular };
+        let bold = Face { id: pdf.add_font(&fonts.bold), font: &fonts.bold };
         let ops = page_ops(doc, &regular, &bold);
         let info = &mut pdf.metadata.info;
         info.creation_date = pdf_date(doc.created_at);
@@ -94,7 +99,8 @@ impl PdfRenderer {
         let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
         let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
         set_info(&mut lo, doc.token, doc.created_at)?;
-        append_to_page(&mut lo, qr_content(&matrix))?;
+        let page_id = *lo.get_pages().values().next().ok_or_else(|| PdfError::Write("no page".to_owned()))?;
+        append_to_page(&mut lo, page_id, qr_content(&matrix))?;
         compress_fast(&mut lo)?;
         let mut out = Vec::with_capacity(64 * 1024);
         lo.save_to(&mut out).map_err(|e| PdfError::Write(e.to_string()))?;
@@ -108,70 +114,11 @@ pub fn render_pdf(doc: &CertificateDocument<'_>) -> Result<Vec<u8>, PdfError> {
     RENDERER.get_or_init(|| PdfRenderer::new().ok()).as_ref().ok_or(PdfError::Font)?.render(doc)
 }
 
-/// The QR code as raw PDF operators: one rectangle per run of dark modules in
-/// a row, in module units under a single scaling matrix, so every number is a
-/// small integer and the path is a few kilobytes rather than a few hundred.
+/// The QR code as raw PDF operators, a few kilobytes rather than a few hundred.
 fn qr_content(matrix: &QrMatrix) -> Vec<u8> {
-    use std::fmt::Write as _;
-    let module = QR_WIDTH_MM * MM / matrix.width.max(1) as f32;
     let mut ops = String::with_capacity(32 * 1024);
-    let _ = writeln!(ops, "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm", QR_X_MM * MM, QR_Y_MM * MM);
-    for row in 0..matrix.width {
-        let y = matrix.width - 1 - row;
-        let mut col = 0;
-        while col < matrix.width {
-            if !matrix.is_dark(col, row) {
-                col += 1;
-                continue;
-            }
-            let start = col;
-            while col < matrix.width && matrix.is_dark(col, row) {
-                col += 1;
-            }
-            let _ = writeln!(ops, "{start} {y} {} 1 re", col - start);
-        }
-    }
-    ops.push_str("f Q\n");
+    qr_ops(&mut ops, QR_X_MM * MM, QR_Y_MM * MM, QR_WIDTH_MM * MM, matrix.width, |x, y| matrix.is_dark(x, y));
     ops.into_bytes()
-}
-
-/// Adds a content stream to the single page, after printpdf's own.
-fn append_to_page(lo: &mut lopdf::Document, content: Vec<u8>) -> Result<(), PdfError> {
-    let write_err = |e: lopdf::Error| PdfError::Write(e.to_string());
-    let page_id = *lo.get_pages().values().next().ok_or_else(|| PdfError::Write("no page".to_owned()))?;
-    let stream_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
-    let page = lo.get_dictionary_mut(page_id).map_err(write_err)?;
-    let mut contents = match page.get(b"Contents") {
-        Ok(lopdf::Object::Array(items)) => items.clone(),
-        Ok(other) => vec![other.clone()],
-        Err(_) => Vec::new(),
-    };
-    contents.push(lopdf::Object::Reference(stream_id));
-    page.set("Contents", lopdf::Object::Array(contents));
-    Ok(())
-}
-
-/// lopdf's own `compress` uses the best (slowest) deflate level, which took
-/// more than half of the time to issue a certificate; level 1 costs a few
-/// kilobytes on a 40 KB file.
-fn compress_fast(lo: &mut lopdf::Document) -> Result<(), PdfError> {
-    use std::io::Write as _;
-    for object in lo.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.dict.get(b"Filter").is_ok() {
-            continue;
-        }
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(&stream.content).map_err(|e| PdfError::Write(e.to_string()))?;
-        let compressed = encoder.finish().map_err(|e| PdfError::Write(e.to_string()))?;
-        if compressed.len() < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-    Ok(())
 }
 
 /// printpdf cannot add a custom information entry; its lopdf document can.
@@ -217,7 +164,7 @@ fn page_ops(doc: &CertificateDocument<'_>, regular: &Face<'_>, bold: &Face<'_>) 
     let mut page = Page { ops: Vec::with_capacity(256), left: 20.0 * MM, width: 170.0 * MM, y: 277.0 * MM };
     page.paragraph(bold, 15.0, doc.municipality_el);
     page.paragraph(regular, 10.0, doc.municipality_en);
-    page.rule();
+    page.rule(6.0, 4.0);
     page.gap(6.0);
     page.paragraph(bold, 16.0, "ΒΕΒΑΙΩΣΗ ΜΗ ΟΦΕΙΛΗΣ (ΔΗΜΟΤΙΚΗ ΕΝΗΜΕΡΟΤΗΤΑ)");
     page.paragraph(regular, 11.0, "Certificate of no overdue debts to the municipality");
@@ -259,7 +206,7 @@ fn page_ops(doc: &CertificateDocument<'_>, regular: &Face<'_>, bold: &Face<'_>) 
         ("Κωδικός / Certificate code", c.id.short_form()),
     ];
     for (label, value) in &fields {
-        page.field(bold, regular, label, value);
+        field(&mut page, bold, regular, label, value);
     }
     page.gap(6.0);
     page.paragraph(bold, 10.0, "Νομική βάση / Legal basis");
@@ -286,4 +233,16 @@ fn page_ops(doc: &CertificateDocument<'_>, regular: &Face<'_>, bold: &Face<'_>) 
     );
     page.paragraph_in(regular, 7.5, &offline, text_x, text_w);
     page.ops
+}
+
+/// A label column and a wrapped value column on the same baseline.
+fn field(page: &mut Page, label: &Face<'_>, value: &Face<'_>, label_text: &str, value_text: &str) {
+    let size = 10.0;
+    let label_width = 62.0 * MM;
+    let start_y = page.y;
+    page.y -= size * 1.35;
+    page.text_at(label, size, page.left, page.y, label_text);
+    page.y = start_y;
+    page.paragraph_in(value, size, value_text, page.left + label_width, page.width - label_width);
+    page.y -= size * 0.35;
 }

@@ -9,11 +9,9 @@
 
 use std::sync::OnceLock;
 
+use certificates::pdfkit::{DejaVuSans, Face, KitError, MM, Page, append_to_page, compress_fast, qr_ops};
 use chrono::{Datelike, NaiveDate};
-use printpdf::{
-    Color, FontId, LinePoint, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
-    Polygon, PolygonRing, Pt, Rgb, TextItem, WindingOrder,
-};
+use printpdf::{FontId, Op, PdfDocument, PdfPage, PdfSaveOptions};
 use qrcode::{EcLevel, QrCode, Version};
 use sha2::{Digest, Sha256};
 
@@ -21,8 +19,6 @@ use crate::domain::iban::Iban;
 use crate::domain::money::Cents;
 use crate::domain::rf::RfReference;
 
-/// Points per millimetre.
-const MM: f32 = 72.0 / 25.4;
 const PAGE_W: f32 = 210.0 * MM;
 const PAGE_H: f32 = 297.0 * MM;
 const LEFT: f32 = 20.0 * MM;
@@ -57,6 +53,15 @@ pub enum BillError {
     Qr(String),
     #[error("the PDF could not be written: {0}")]
     Write(String),
+}
+
+impl From<KitError> for BillError {
+    fn from(e: KitError) -> Self {
+        match e {
+            KitError::Font => BillError::Font,
+            KitError::Write(message) => BillError::Write(message),
+        }
+    }
 }
 
 /// A notice to one party for its open debts, as of `valid_until`.
@@ -111,14 +116,9 @@ pub fn format_eur(amount: Cents) -> String {
 
 /// Renders a notice with fonts parsed once for the whole process.
 pub fn render_notice(n: &Notice) -> Result<Vec<u8>, BillError> {
-    static FONTS: OnceLock<Option<Fonts>> = OnceLock::new();
-    FONTS.get_or_init(|| Fonts::new().ok()).as_ref().ok_or(BillError::Font)?.render(n)
-}
-
-/// Parsing DejaVu Sans costs more than laying out a notice, so it is done once.
-struct Fonts {
-    regular: ParsedFont,
-    bold: ParsedFont,
+    static FONTS: OnceLock<Option<DejaVuSans>> = OnceLock::new();
+    let fonts = FONTS.get_or_init(|| DejaVuSans::parse().ok()).as_ref().ok_or(BillError::Font)?;
+    render(fonts, n)
 }
 
 /// A QR code to draw: its modules and where its bottom-left corner goes.
@@ -134,58 +134,49 @@ struct PageContent {
     qrs: Vec<QrPlacement>,
 }
 
-impl Fonts {
-    fn new() -> Result<Self, BillError> {
-        let parse = |bytes: &[u8]| ParsedFont::from_bytes(bytes, 0, &mut Vec::new());
-        Ok(Self {
-            regular: parse(dejavu::sans::regular()).ok_or(BillError::Font)?,
-            bold: parse(dejavu::sans::bold()).ok_or(BillError::Font)?,
-        })
+/// Renders with fonts parsed once (parsing costs more than laying out a notice).
+fn render(fonts: &DejaVuSans, n: &Notice) -> Result<Vec<u8>, BillError> {
+    check_lengths(n)?;
+    let total = Cents::sum(n.lines.iter().map(|l| l.amount)).ok_or(BillError::Overflow)?;
+
+    let mut pdf = PdfDocument::new("Ειδοποιητήριο / Notice");
+    // Fixed ids instead of printpdf's random ones: the first six letters
+    // become the font subset tag, and fixed tags keep the output the same
+    // from run to run.
+    let regular = Face { id: FontId("TAMEIR".to_owned()), font: &fonts.regular };
+    let bold = Face { id: FontId("TAMEIB".to_owned()), font: &fonts.bold };
+    for face in [&regular, &bold] {
+        pdf.resources.fonts.map.insert(face.id.clone(), printpdf::PdfFont::new(face.font.clone()));
     }
 
-    fn render(&self, n: &Notice) -> Result<Vec<u8>, BillError> {
-        check_lengths(n)?;
-        let total = Cents::sum(n.lines.iter().map(|l| l.amount)).ok_or(BillError::Overflow)?;
-
-        let mut pdf = PdfDocument::new("Ειδοποιητήριο / Notice");
-        // Fixed ids instead of printpdf's random ones: the first six letters
-        // become the font subset tag, and fixed tags keep the output the same
-        // from run to run.
-        let regular = Face { id: FontId("TAMEIR".to_owned()), font: &self.regular };
-        let bold = Face { id: FontId("TAMEIB".to_owned()), font: &self.bold };
-        for face in [&regular, &bold] {
-            pdf.resources.fonts.map.insert(face.id.clone(), printpdf::PdfFont::new(face.font.clone()));
-        }
-
-        let pages = layout(n, total, &regular, &bold)?;
-        let info = &mut pdf.metadata.info;
-        info.producer = "Tameio".to_owned();
-        info.creator = "Tameio".to_owned();
-        info.author = n.municipality_el.clone();
-        info.subject = "Ειδοποιητήριο οφειλών / Notice of debts".to_owned();
-        let mut qr_pages = Vec::with_capacity(pages.len());
-        let mut pdf_pages = Vec::with_capacity(pages.len());
-        for page in pages {
-            pdf_pages.push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), page.ops));
-            qr_pages.push(page.qrs);
-        }
-        pdf.with_pages(pdf_pages);
-
-        let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
-        let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
-        let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
-        if page_ids.len() != qr_pages.len() {
-            return Err(BillError::Write("page count changed".to_owned()));
-        }
-        for (page_id, qrs) in page_ids.into_iter().zip(&qr_pages) {
-            append_to_page(&mut lo, page_id, qr_content(qrs))?;
-        }
-        compress_fast(&mut lo)?;
-        set_info(&mut lo, n.notice_date)?;
-        let mut out = Vec::with_capacity(64 * 1024);
-        lo.save_to(&mut out).map_err(|e| BillError::Write(e.to_string()))?;
-        Ok(out)
+    let pages = layout(n, total, &regular, &bold)?;
+    let info = &mut pdf.metadata.info;
+    info.producer = "Tameio".to_owned();
+    info.creator = "Tameio".to_owned();
+    info.author = n.municipality_el.clone();
+    info.subject = "Ειδοποιητήριο οφειλών / Notice of debts".to_owned();
+    let mut qr_pages = Vec::with_capacity(pages.len());
+    let mut pdf_pages = Vec::with_capacity(pages.len());
+    for page in pages {
+        pdf_pages.push(PdfPage::new(printpdf::Mm(210.0), printpdf::Mm(297.0), page.ops));
+        qr_pages.push(page.qrs);
     }
+    pdf.with_pages(pdf_pages);
+
+    let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
+    let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
+    let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
+    if page_ids.len() != qr_pages.len() {
+        return Err(BillError::Write("page count changed".to_owned()));
+    }
+    for (page_id, qrs) in page_ids.into_iter().zip(&qr_pages) {
+        append_to_page(&mut lo, page_id, qr_content(qrs))?;
+    }
+    compress_fast(&mut lo)?;
+    set_info(&mut lo, n.notice_date)?;
+    let mut out = Vec::with_capacity(64 * 1024);
+    lo.save_to(&mut out).map_err(|e| BillError::Write(e.to_string()))?;
+    Ok(out)
 }
 
 /// Refuses text that would not fit rather than cutting a name short.
@@ -221,7 +212,7 @@ fn layout(n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) -> Resu
         .collect::<Result<Vec<_>, _>>()?;
 
     let header_bottom = {
-        let mut probe = Canvas::new();
+        let mut probe = canvas();
         header(&mut probe, n, total, regular, bold);
         probe.y
     };
@@ -237,7 +228,7 @@ fn layout(n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) -> Resu
     let mut codes = codes.into_iter();
     let mut index = 0;
     for (page_no, chunk) in n.lines.chunks(per_page).enumerate() {
-        let mut c = Canvas::new();
+        let mut c = canvas();
         header(&mut c, n, total, regular, bold);
         let mut qrs = Vec::with_capacity(chunk.len());
         for line in chunk {
@@ -253,7 +244,7 @@ fn layout(n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) -> Resu
     Ok(pages)
 }
 
-fn header(c: &mut Canvas, n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) {
+fn header(c: &mut Page, n: &Notice, total: Cents, regular: &Face<'_>, bold: &Face<'_>) {
     c.y = PAGE_H - 15.0 * MM;
     if n.test_mode {
         let h = 9.0 * MM;
@@ -261,14 +252,14 @@ fn header(c: &mut Canvas, n: &Notice, total: Cents, regular: &Face<'_>, bold: &F
         c.rect(LEFT, c.y, RIGHT - LEFT, h, 0.82);
         let text = "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ / TEST MODE";
         let x = (PAGE_W - bold.width(text, 12.0)) / 2.0;
-        c.text(bold, 12.0, x, c.y + 3.0 * MM, text);
+        c.text_at(bold, 12.0, x, c.y + 3.0 * MM, text);
         c.y -= 3.0 * MM;
     }
-    c.paragraph(bold, 13.0, &n.municipality_el, LEFT, RIGHT - LEFT);
-    c.paragraph(regular, 9.5, &n.municipality_en, LEFT, RIGHT - LEFT);
-    c.rule();
+    c.paragraph(bold, 13.0, &n.municipality_el);
+    c.paragraph(regular, 9.5, &n.municipality_en);
+    c.rule(2.0 * MM, 1.5 * MM);
     c.y -= 2.0 * MM;
-    c.paragraph(bold, 16.0, "ΕΙΔΟΠΟΙΗΤΗΡΙΟ / NOTICE", LEFT, RIGHT - LEFT);
+    c.paragraph(bold, 16.0, "ΕΙΔΟΠΟΙΗΤΗΡΙΟ / NOTICE");
     c.y -= 2.0 * MM;
 
     let date = |d: NaiveDate| d.format("%d/%m/%Y").to_string();
@@ -281,16 +272,16 @@ fn header(c: &mut Canvas, n: &Notice, total: Cents, regular: &Face<'_>, bold: &F
         ("Ποσό έγκυρο έως / Amount valid until", date(n.valid_until)),
     ];
     for (label, value) in &fields {
-        c.field(bold, regular, 9.0, label, value);
+        field(c, bold, regular, 9.0, label, value);
     }
-    c.field(bold, bold, 10.5, "Σύνολο / Total", &format_eur(total));
-    c.rule();
+    field(c, bold, bold, 10.5, "Σύνολο / Total", &format_eur(total));
+    c.rule(2.0 * MM, 1.5 * MM);
 }
 
 /// One debt: a label/value table on the left, its QR code on the right with
 /// the RF reference printed under it. Returns where the QR code goes.
 fn debt_block(
-    c: &mut Canvas,
+    c: &mut Page,
     line: &NoticeLine,
     code: QrCode,
     index: usize,
@@ -307,7 +298,7 @@ fn debt_block(
     let value_w = amount_right - value_x;
 
     let mut y = top - 5.0 * MM;
-    c.text(bold, 9.5, label_x, y, &format!("Οφειλή {index} από {count} / Debt {index} of {count}"));
+    c.text_at(bold, 9.5, label_x, y, &format!("Οφειλή {index} από {count} / Debt {index} of {count}"));
     let rf = line.rf.to_string();
     let texts = [
         ("Κωδικός πληρωμής / RF reference", rf.clone(), false),
@@ -321,7 +312,7 @@ fn debt_block(
     let last = texts.len() - 1;
     for (i, (label, value, is_amount)) in texts.iter().enumerate() {
         y -= step;
-        c.text(regular, 7.5, label_x, y, label);
+        c.text_at(regular, 7.5, label_x, y, label);
         let face = if i == last || i == 0 { bold } else { regular };
         // A long kind label is set smaller rather than run into the QR code.
         let mut fitted = size;
@@ -329,7 +320,7 @@ fn debt_block(
             fitted -= 0.5;
         }
         let x = if *is_amount { amount_right - face.width(value, fitted) } else { value_x };
-        c.text(face, fitted, x, y, value);
+        c.text_at(face, fitted, x, y, value);
     }
 
     let qr_w = QR_WIDTH_MM * MM;
@@ -342,19 +333,19 @@ fn debt_block(
     let rf_x = (qr_x + (qr_w - rf_w) / 2.0).min(RIGHT - rf_w);
     // Far enough below the code for its quiet zone even at version 1.
     let quiet = qr_w / code.width().max(1) as f32 * QUIET_MODULES;
-    c.text(regular, rf_size, rf_x, qr_y - quiet.max(4.0 * MM) - 2.0 * MM, &rf);
+    c.text_at(regular, rf_size, rf_x, qr_y - quiet.max(4.0 * MM) - 2.0 * MM, &rf);
     c.y = top - BLOCK_H;
     c.hline(c.y, 0.3, 0.6);
     QrPlacement { code, x: qr_x, y: qr_y }
 }
 
-fn footer(c: &mut Canvas, page: usize, pages: usize, regular: &Face<'_>) {
+fn footer(c: &mut Page, page: usize, pages: usize, regular: &Face<'_>) {
     let how = "Πληρωμή με μεταφορά στο IBAN του Δήμου με τον κωδικό RF ως αιτιολογία, ή σαρώνοντας τον κωδικό QR στην εφαρμογή της τράπεζάς σας. Pay by bank transfer quoting the RF reference, or scan the QR code with your banking app.";
     c.y = BOTTOM - 2.0 * MM;
-    c.paragraph(regular, 7.0, how, LEFT, RIGHT - LEFT);
+    c.paragraph(regular, 7.0, how);
     let text = format!("Σελίδα {page} από {pages} / Page {page} of {pages}");
     let x = (PAGE_W - regular.width(&text, 7.5)) / 2.0;
-    c.text(regular, 7.5, x, 8.0 * MM, &text);
+    c.text_at(regular, 7.5, x, 8.0 * MM, &text);
 }
 
 /// Encodes at level M, as EPC069-12 requires, within version 13.
@@ -366,73 +357,16 @@ fn qr_code(payload: &str) -> Option<QrCode> {
     }
 }
 
-/// The QR codes as raw PDF operators: one rectangle per run of dark modules
-/// in a row, in module units under one scaling matrix, so the numbers are
-/// small integers and a code costs a few kilobytes (printpdf polygons would
-/// write every corner as a float).
+/// The QR codes as raw PDF operators, a few kilobytes each.
 fn qr_content(qrs: &[QrPlacement]) -> Vec<u8> {
-    use std::fmt::Write as _;
     let mut ops = String::with_capacity(16 * 1024 * qrs.len().max(1));
     for qr in qrs {
         let width = qr.code.width();
         let colors = qr.code.to_colors();
         let dark = |x: usize, y: usize| colors.get(y * width + x) == Some(&qrcode::Color::Dark);
-        let module = QR_WIDTH_MM * MM / width.max(1) as f32;
-        let _ = writeln!(ops, "q 0 g {module:.5} 0 0 {module:.5} {:.3} {:.3} cm", qr.x, qr.y);
-        for row in 0..width {
-            let y = width - 1 - row;
-            let mut col = 0;
-            while col < width {
-                if !dark(col, row) {
-                    col += 1;
-                    continue;
-                }
-                let start = col;
-                while col < width && dark(col, row) {
-                    col += 1;
-                }
-                let _ = writeln!(ops, "{start} {y} {} 1 re", col - start);
-            }
-        }
-        ops.push_str("f Q\n");
+        qr_ops(&mut ops, qr.x, qr.y, QR_WIDTH_MM * MM, width, dark);
     }
     ops.into_bytes()
-}
-
-/// Adds a content stream to a page, after printpdf's own.
-fn append_to_page(lo: &mut lopdf::Document, page_id: lopdf::ObjectId, content: Vec<u8>) -> Result<(), BillError> {
-    let stream_id = lo.add_object(lopdf::Stream::new(lopdf::Dictionary::new(), content));
-    let page = lo.get_dictionary_mut(page_id).map_err(|e| BillError::Write(e.to_string()))?;
-    let mut contents = match page.get(b"Contents") {
-        Ok(lopdf::Object::Array(items)) => items.clone(),
-        Ok(other) => vec![other.clone()],
-        Err(_) => Vec::new(),
-    };
-    contents.push(lopdf::Object::Reference(stream_id));
-    page.set("Contents", lopdf::Object::Array(contents));
-    Ok(())
-}
-
-/// Deflate at the fastest level: lopdf's own `compress` uses the slowest,
-/// which costs most of the rendering time for a few kilobytes.
-fn compress_fast(lo: &mut lopdf::Document) -> Result<(), BillError> {
-    use std::io::Write as _;
-    for object in lo.objects.values_mut() {
-        let lopdf::Object::Stream(stream) = object else {
-            continue;
-        };
-        if stream.dict.get(b"Filter").is_ok() {
-            continue;
-        }
-        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        encoder.write_all(&stream.content).map_err(|e| BillError::Write(e.to_string()))?;
-        let compressed = encoder.finish().map_err(|e| BillError::Write(e.to_string()))?;
-        if compressed.len() < stream.content.len() {
-            stream.dict.set("Filter", "FlateDecode");
-            stream.set_content(compressed);
-        }
-    }
-    Ok(())
 }
 
 /// Dates the file by the notice (a date without a time of day, which printpdf
@@ -459,117 +393,19 @@ fn set_info(lo: &mut lopdf::Document, notice_date: NaiveDate) -> Result<(), Bill
     Ok(())
 }
 
-/// A font added to the document, with what is needed to measure text in it.
-struct Face<'a> {
-    id: FontId,
-    font: &'a ParsedFont,
+/// An empty page: the text column runs from `LEFT` to `RIGHT`.
+fn canvas() -> Page {
+    Page { ops: Vec::with_capacity(512), left: LEFT, width: RIGHT - LEFT, y: PAGE_H }
 }
 
-impl Face<'_> {
-    /// Width of `text` at `size` points, from the font's own advances.
-    fn width(&self, text: &str, size: f32) -> f32 {
-        let upm = f32::from(self.font.font_metrics.units_per_em.max(1));
-        let units: f32 = text
-            .chars()
-            .map(|c| {
-                let gid = self.font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
-                f32::from(self.font.get_horizontal_advance(gid))
-            })
-            .sum();
-        units * size / upm
-    }
-
-    /// Splits `text` into lines no wider than `max_width`, at spaces; a word
-    /// longer than a line is split between characters.
-    fn wrap(&self, text: &str, size: f32, max_width: f32) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        for word in text.split_whitespace() {
-            let candidate = if line.is_empty() { word.to_owned() } else { format!("{line} {word}") };
-            if self.width(&candidate, size) <= max_width {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            for ch in word.chars() {
-                line.push(ch);
-                if self.width(&line, size) > max_width && line.chars().count() > 1 {
-                    line.pop();
-                    lines.push(std::mem::take(&mut line));
-                    line.push(ch);
-                }
-            }
-        }
-        if !line.is_empty() {
-            lines.push(line);
-        }
-        lines
-    }
-}
-
-/// Page operations and the baseline of the next line, in points from the
-/// bottom edge.
-struct Canvas {
-    ops: Vec<Op>,
-    y: f32,
-}
-
-impl Canvas {
-    fn new() -> Self {
-        Self { ops: Vec::with_capacity(512), y: PAGE_H }
-    }
-
-    fn text(&mut self, face: &Face<'_>, size: f32, x: f32, y: f32, text: &str) {
-        self.ops.extend([
-            Op::StartTextSection,
-            Op::SetFont { font: PdfFontHandle::External(face.id.clone()), size: Pt(size) },
-            Op::SetTextCursor { pos: Point { x: Pt(x), y: Pt(y) } },
-            Op::ShowText { items: vec![TextItem::Text(text.to_owned())] },
-            Op::EndTextSection,
-        ]);
-    }
-
-    fn paragraph(&mut self, face: &Face<'_>, size: f32, text: &str, x: f32, width: f32) {
-        for line in face.wrap(text, size, width) {
-            self.y -= size * 1.3;
-            self.text(face, size, x, self.y, &line);
-        }
-    }
-
-    /// A label and a wrapped value on the same baseline.
-    fn field(&mut self, label: &Face<'_>, value: &Face<'_>, size: f32, l: &str, v: &str) {
-        let value_x = LEFT + 72.0 * MM;
-        let start = self.y;
-        self.text(label, size - 0.5, LEFT, start - size * 1.3, l);
-        self.paragraph(value, size, v, value_x, RIGHT - value_x);
-        // An empty value still takes its line.
-        self.y = self.y.min(start - size * 1.3) - size * 0.25;
-    }
-
-    fn rule(&mut self) {
-        self.y -= 2.0 * MM;
-        self.hline(self.y, 0.6, 0.35);
-        self.y -= 1.5 * MM;
-    }
-
-    fn hline(&mut self, y: f32, thickness: f32, grey: f32) {
-        self.rect(LEFT, y, RIGHT - LEFT, thickness, grey);
-    }
-
-    fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, grey: f32) {
-        let p = |x: f32, y: f32| LinePoint { p: Point { x: Pt(x), y: Pt(y) }, bezier: false };
-        let ring = PolygonRing { points: vec![p(x, y), p(x + w, y), p(x + w, y + h), p(x, y + h)] };
-        let fill = |v: f32| Op::SetFillColor { col: Color::Rgb(Rgb { r: v, g: v, b: v, icc_profile: None }) };
-        self.ops.extend([
-            fill(grey),
-            Op::DrawPolygon {
-                polygon: Polygon { rings: vec![ring], mode: PaintMode::Fill, winding_order: WindingOrder::NonZero },
-            },
-            fill(0.0),
-        ]);
-    }
+/// A label and a wrapped value on the same baseline.
+fn field(c: &mut Page, label: &Face<'_>, value: &Face<'_>, size: f32, l: &str, v: &str) {
+    let value_x = LEFT + 72.0 * MM;
+    let start = c.y;
+    c.text_at(label, size - 0.5, LEFT, start - size * 1.3, l);
+    c.paragraph_in(value, size, v, value_x, RIGHT - value_x);
+    // An empty value still takes its line.
+    c.y = c.y.min(start - size * 1.3) - size * 0.25;
 }
 
 #[cfg(test)]
