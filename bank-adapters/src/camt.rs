@@ -254,6 +254,15 @@ impl Slot {
     }
 }
 
+/// The part of an element name after its namespace prefix, as
+/// `QName::local_name` gives it, found by a byte loop: names are short.
+fn local_name(qname: &str) -> &str {
+    match qname.as_bytes().iter().position(|&c| c == b':') {
+        Some(i) => qname.get(i + 1..).unwrap_or_default(),
+        None => qname,
+    }
+}
+
 fn stmt_slot(rel: &[Tag]) -> Option<Slot> {
     use Tag::*;
     Some(match rel {
@@ -501,8 +510,7 @@ impl State {
         if e.len() > MAX_ELEMENT_BYTES {
             return Err(self.err(ErrorKind::Limit, "start tag longer than 1 MiB"));
         }
-        let local = e.local_name();
-        let name = local.as_ref();
+        let name = local_name(e.name().0);
         if self.stack.len() >= MAX_NESTING {
             return Err(self.err(ErrorKind::Limit, format!("elements nested deeper than {MAX_NESTING}")));
         }
