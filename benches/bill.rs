@@ -10,37 +10,25 @@ use tameio::domain::iban::Iban;
 use tameio::domain::money::Cents;
 use tameio::domain::rf::RfReference;
 
+/// A minimal three-debt notice (tests/api/pdf.rs has the full builders;
+/// a bench cannot import from a test crate).
 fn notice() -> Notice {
     let iban = Iban::parse("GR1601101250000000012300695").unwrap();
     let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
-    let lines = [
-        ("RF18539007547034", "Ύδρευση", 12_345, 0),
-        ("RF03SW3EZRUFBK", "Τέλη κοινόχρηστων χώρων", 112_345, 617),
-        ("RF2939KX5US7LX3PAN1BNWC0H", "Πρόστιμο ΚΟΚ", 212_345, 1_234),
-    ]
-    .into_iter()
-    .map(|(rf, kind, principal, surcharges)| {
-        let rf = RfReference::parse(rf).unwrap();
-        let amount = Cents::new(principal + surcharges);
-        NoticeLine {
-            epc_payload: epc_payload(&EpcTransfer {
-                bic: None,
-                beneficiary: "Δήμος Αθηναίων".to_owned(),
-                iban: iban.clone(),
-                amount,
-                reference: rf.clone(),
-            })
-            .unwrap(),
-            rf,
-            kind_label: kind.to_owned(),
-            fiscal_year: 2024,
-            due_on: date(2024, 12, 31),
-            principal: Cents::new(principal),
-            surcharges: Cents::new(surcharges),
-            amount,
-        }
-    })
-    .collect();
+    let due_on = date(2024, 12, 31);
+    let line = |rf: &str, kind: &str, principal: i64, surcharges: i64| {
+        let (rf, amount) = (RfReference::parse(rf).unwrap(), Cents::new(principal + surcharges));
+        let (beneficiary, reference) = ("Δήμος Αθηναίων".to_owned(), rf.clone());
+        let epc_payload =
+            epc_payload(&EpcTransfer { bic: None, beneficiary, iban: iban.clone(), amount, reference }).unwrap();
+        let (principal, surcharges, kind_label) = (Cents::new(principal), Cents::new(surcharges), kind.to_owned());
+        NoticeLine { rf, kind_label, fiscal_year: 2024, due_on, principal, surcharges, amount, epc_payload }
+    };
+    let lines = vec![
+        line("RF18539007547034", "Ύδρευση", 12_345, 0),
+        line("RF03SW3EZRUFBK", "Τέλη κοινόχρηστων χώρων", 112_345, 617),
+        line("RF2939KX5US7LX3PAN1BNWC0H", "Πρόστιμο ΚΟΚ", 212_345, 1_234),
+    ];
     Notice {
         municipality_el: "Δήμος Αθηναίων".to_owned(),
         municipality_en: "Municipality of Athens".to_owned(),

@@ -1,13 +1,15 @@
 //! Notice PDFs read back the way a citizen's tools read them: rasterized at
 //! 300 dpi with every QR code decoded from the pixels, and the text extracted.
-//! The helpers here serve every test that checks a notice.
+//! The helpers here (and the notice builders) serve every test that checks a
+//! notice.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::NaiveDate;
-use tameio::bills::{Notice, NoticeLine, render_notice};
+use tameio::bills::pdf::MAX_TEXT_CHARS;
+use tameio::bills::{BillError, Notice, NoticeLine, render_notice};
 use tameio::domain::epc::{EpcTransfer, epc_payload};
 use tameio::domain::iban::Iban;
 use tameio::domain::money::Cents;
@@ -225,4 +227,44 @@ fn nine_debts_take_three_pages_and_every_code_still_scans() {
     assert!(text.contains("Σελίδα 3 από 3 / Page 3 of 3"), "{text}");
     assert!(!text.contains("TEST MODE"));
     assert_eq!(text.matches(PARTY).count(), 3, "the header is on every page");
+}
+
+#[test]
+fn output_is_deterministic_and_dated_by_the_notice() {
+    let n = notice(3);
+    let a = render_notice(&n).unwrap();
+    let b = render_notice(&n).unwrap();
+    assert!(a == b, "two renderings differ");
+    let raw = String::from_utf8_lossy(&a);
+    assert!(raw.contains("/CreationDate(D:20250314)"), "creation date");
+    assert!(raw.contains("TAMEIR+"), "regular font is a subset");
+    // Subset fonts keep a notice small: two faces, three QR codes.
+    assert!(a.len() < 80_000, "{} bytes", a.len());
+    let other = render_notice(&Notice { party_name: "Γεωργίου Νίκος".to_owned(), ..n }).unwrap();
+    assert!(other != a);
+}
+
+#[test]
+fn bad_notices_are_refused_not_panicked_on() {
+    let empty = Notice { lines: Vec::new(), ..notice(1) };
+    assert_eq!(render_notice(&empty), Err(BillError::NoLines));
+
+    let mut too_big = notice(1);
+    too_big.lines[0].epc_payload = "x".repeat(400);
+    assert!(matches!(render_notice(&too_big), Err(BillError::Qr(_))));
+
+    let mut overflow = notice(2);
+    for l in &mut overflow.lines {
+        l.amount = Cents::new(i64::MAX);
+    }
+    assert_eq!(render_notice(&overflow), Err(BillError::Overflow));
+
+    let long = Notice { party_address: "Οδός ".repeat(100), ..notice(1) };
+    assert_eq!(render_notice(&long), Err(BillError::TextTooLong("party_address")));
+
+    // Long but accepted: wraps, and a long kind label is set smaller.
+    let mut wordy =
+        Notice { party_name: "Α".repeat(MAX_TEXT_CHARS), municipality_el: "Δήμος ".repeat(33), ..notice(4) };
+    wordy.lines[0].kind_label = "Τέλη ".repeat(40);
+    assert!(render_notice(&wordy).is_ok());
 }
