@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::rf::mod97;
+use super::check_digits::{mod97, write_in_fours};
 
 /// Why an IBAN or BIC was refused. Messages are shown to finance officers.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -249,13 +249,7 @@ impl Iban {
 impl fmt::Display for Iban {
     /// Print form in groups of four: "GR16 0110 1250 0000 0001 2300 695".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, c) in self.0.chars().enumerate() {
-            if i > 0 && i % 4 == 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{c}")?;
-        }
-        Ok(())
+        write_in_fours(f, &self.0)
     }
 }
 

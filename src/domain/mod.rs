@@ -5,6 +5,7 @@ pub mod actor;
 pub mod allocation;
 pub mod audit;
 pub mod balance;
+pub mod check_digits;
 pub mod debt_kind;
 pub mod epc;
 pub mod iban;

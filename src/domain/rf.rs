@@ -10,6 +10,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::check_digits::{mod97, write_in_fours};
+
 /// Most characters the reference part may have (ISO 11649: 25 in all).
 const MAX_REFERENCE_LEN: usize = 21;
 /// Random decimal digits in a generated debt part: 10^12 ≈ 2^39.9, above the
@@ -143,13 +145,7 @@ impl RfReference {
 impl fmt::Display for RfReference {
     /// The print form in groups of four: "RF18 5390 0754 7034".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, c) in self.0.chars().enumerate() {
-            if i > 0 && i % 4 == 0 {
-                f.write_str(" ")?;
-            }
-            write!(f, "{c}")?;
-        }
-        Ok(())
+        write_in_fours(f, &self.0)
     }
 }
 
@@ -168,18 +164,6 @@ impl<'de> Deserialize<'de> for RfReference {
 
 fn is_upper_alnum(b: u8) -> bool {
     b.is_ascii_uppercase() || b.is_ascii_digit()
-}
-
-/// ISO 7064 MOD 97-10 remainder of upper-case alphanumerics, letters counting
-/// as 10..=35. Shared with the IBAN check, which is the same scheme.
-pub(crate) fn mod97(chars: impl Iterator<Item = u8>) -> u32 {
-    chars.fold(0u32, |acc, b| {
-        if b.is_ascii_digit() {
-            (acc * 10 + u32::from(b - b'0')) % 97
-        } else {
-            (acc * 100 + u32::from(b.wrapping_sub(b'A')) + 10) % 97
-        }
-    })
 }
 
 #[cfg(test)]
