@@ -56,16 +56,17 @@ create table debts (
     content_hash text not null,
     created_at text not null,
     primary key (tenant_id, id),
-    unique (tenant_id, source_id),
-    unique (tenant_id, rf)
+    unique (tenant_id, source_id)
 );
 create index debts_by_party on debts (tenant_id, party_id, due_on);
 
--- Platform-wide: which tenant an RF reference belongs to. Public lookups start
--- here; it holds no personal data (a reference table under Citus).
+-- Platform-wide: the debt an RF reference names. Public lookups and RF matching
+-- start here, and its key keeps every RF unique on the platform; it holds no
+-- personal data (a reference table under Citus).
 create table rf_directory (
     rf text primary key,
-    tenant_id blob not null
+    tenant_id blob not null,
+    debt_id blob not null
 );
 
 create table payments (

@@ -141,9 +141,19 @@ pub async fn import(
         }
     }
 
-    let mut used = debts::tenant_rfs(&mut tx, tenant.id).await?;
-    used.extend(explicit.iter().map(|s| s.to_string()));
-    let new_debts = new_debt_records(&new_rows, &party_ids, &tenant.rf_prefix, &mut used);
+    let mut used: HashSet<String> = explicit.iter().map(|s| s.to_string()).collect();
+    let mut new_debts = new_debt_records(&new_rows, &party_ids, &tenant.rf_prefix, &mut used);
+    // Generated references are checked against the platform's directory; the
+    // rare one already taken (40 random bits) is drawn again.
+    loop {
+        let generated: Vec<&str> =
+            new_rows.iter().zip(&new_debts).filter(|(r, _)| r.rf.is_none()).map(|(_, d)| d.rf.as_str()).collect();
+        let taken = debts::taken_rfs(&mut tx, &generated).await?;
+        if taken.is_empty() {
+            break;
+        }
+        redraw(&mut new_debts, &taken, &tenant.rf_prefix, &mut used);
+    }
 
     let roll_id = Uuid::now_v7();
     let sha = hex::encode(Sha256::digest(bytes));
@@ -220,4 +230,50 @@ fn new_debt_records(
             }
         })
         .collect()
+}
+
+/// Draws a new reference for every debt whose generated one is taken.
+fn redraw(debts: &mut [NewDebt], taken: &HashSet<String>, prefix: &RfPrefix, used: &mut HashSet<String>) {
+    let mut rng = rand::rng();
+    for d in debts.iter_mut().filter(|d| taken.contains(&d.rf)) {
+        d.rf = loop {
+            let candidate = RfReference::generate(prefix, &mut rng).as_str().to_string();
+            if used.insert(candidate.clone()) {
+                break candidate;
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_generated_reference_is_drawn_again() {
+        let prefix = RfPrefix::parse("TST").unwrap();
+        let debt = |rf: &str| NewDebt {
+            id: Uuid::nil(),
+            party_id: Uuid::nil(),
+            source_id: "S".into(),
+            kind: "water",
+            fiscal_year: 2025,
+            revenue_code: None,
+            property_id: None,
+            description: String::new(),
+            principal_cents: 100,
+            assessed_on: chrono::NaiveDate::MIN,
+            due_on: chrono::NaiveDate::MIN,
+            rf: rf.into(),
+            content_hash: String::new(),
+        };
+        let mut debts = vec![debt("RF18539007547034"), debt("RF71TST123")];
+        let taken: HashSet<String> = ["RF71TST123".to_string()].into();
+        let mut used = HashSet::new();
+        redraw(&mut debts, &taken, &prefix, &mut used);
+        assert_eq!(debts[0].rf, "RF18539007547034");
+        assert_ne!(debts[1].rf, "RF71TST123");
+        let fresh = RfReference::parse(&debts[1].rf).unwrap();
+        assert!(fresh.prefix_matches(&prefix) && used.contains(&debts[1].rf));
+    }
 }

@@ -98,13 +98,6 @@ pub async fn taken_rfs(tx: &mut Tx, rfs: &[&str]) -> StoreResult<HashSet<String>
     Ok(taken)
 }
 
-/// Every RF of the tenant (generated references avoid them).
-pub async fn tenant_rfs(tx: &mut Tx, tenant: Uuid) -> StoreResult<HashSet<String>> {
-    const Q: &str = "select rf from rf_directory where tenant_id = $1";
-    let rows: Vec<String> = on_tx!(tx, |c| sqlx::query_scalar(Q).bind(tenant).fetch_all(c).await)?;
-    Ok(rows.into_iter().collect())
-}
-
 /// The record of one accepted debt-roll file.
 #[derive(Debug, Clone)]
 pub struct NewRoll<'a> {
@@ -237,11 +230,11 @@ pub async fn insert_debts(
             q.execute(c).await.map(|r| r.rows_affected())
         })
         .map_err(StoreError::from_insert)?;
-        let sql = insert_sql(tx.dialect(), "rf_directory", &["rf", "tenant_id"], chunk.len());
+        let sql = insert_sql(tx.dialect(), "rf_directory", &["rf", "tenant_id", "debt_id"], chunk.len());
         on_tx!(tx, |c| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for d in chunk {
-                q = q.bind(&d.rf).bind(tenant);
+                q = q.bind(&d.rf).bind(tenant).bind(d.id);
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })
@@ -326,7 +319,9 @@ pub async fn tenant_of_rf(db: &Db, rf: &str) -> StoreResult<Option<Uuid>> {
 }
 
 pub async fn by_rf(db: &Db, tenant: Uuid, rf: &str) -> StoreResult<Option<DebtRecord>> {
-    const Q: &str = select_debt!("where d.tenant_id = $1 and d.rf = $2");
+    const Q: &str = select_debt!(
+        "join rf_directory x on x.rf = $2 and x.tenant_id = d.tenant_id and x.debt_id = d.id where d.tenant_id = $1"
+    );
     let row: Option<DebtRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(rf).fetch_optional(p).await)?;
     row.map(to_record).transpose()
 }

@@ -61,7 +61,8 @@ pub async fn insert_debts(
             $10::text[], $11::text[], $12::int8[], $13::date[], $14::date[], $15::text[], $16::text[])
         as u(id, party_id, source_id, kind, fiscal_year, revenue_code, property_id, description, principal_cents,
             assessed_on, due_on, rf, content_hash)";
-    const DIRECTORY: &str = "insert into rf_directory (tenant_id, rf) select $1, u.rf from unnest($2::text[]) as u(rf)";
+    const DIRECTORY: &str = "insert into rf_directory (tenant_id, rf, debt_id)
+        select $1, u.rf, u.debt_id from unnest($2::text[], $3::uuid[]) as u(rf, debt_id)";
     for chunk in debts.chunks(ROWS) {
         let col = |f: fn(&NewDebt) -> String| chunk.iter().map(f).collect::<Vec<String>>();
         let opt = |f: fn(&NewDebt) -> Option<String>| chunk.iter().map(f).collect::<Vec<Option<String>>>();
@@ -83,7 +84,8 @@ pub async fn insert_debts(
             .bind(col(|d| d.rf.clone()))
             .bind(col(|d| d.content_hash.clone()));
         run(&mut *t, q).await?;
-        run(&mut *t, sqlx::query(DIRECTORY).bind(tenant).bind(col(|d| d.rf.clone()))).await?;
+        let ids: Vec<Uuid> = chunk.iter().map(|d| d.id).collect();
+        run(&mut *t, sqlx::query(DIRECTORY).bind(tenant).bind(col(|d| d.rf.clone())).bind(ids)).await?;
     }
     Ok(())
 }

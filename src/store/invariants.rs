@@ -91,7 +91,7 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
         (select count(*) from debts d where d.tenant_id = $1 and not exists
             (select 1 from debt_rolls r where r.tenant_id = d.tenant_id and r.id = d.roll_id)),
         (select count(*) from debts d where d.tenant_id = $1 and not exists
-            (select 1 from rf_directory x where x.rf = d.rf and x.tenant_id = d.tenant_id))";
+            (select 1 from rf_directory x where x.rf = d.rf and x.tenant_id = d.tenant_id and x.debt_id = d.id))";
     let (no_party, no_roll, no_directory): (i64, i64, i64) =
         on_pool!(db, |p| sqlx::query_as(ORPHANS).bind(tenant).fetch_one(p).await)?;
     if no_party + no_roll + no_directory > 0 {
