@@ -100,7 +100,8 @@ struct Shown {
 }
 
 fn shown(v: &LookupView, lang: Lang) -> Shown {
-    let eur = |s: &str| Cents::parse_signed(s).map(format_eur).unwrap_or_else(|_| s.to_string());
+    // A no-break space keeps "€" on the amount's line on a narrow phone.
+    let eur = |s: &str| Cents::parse_signed(s).map(format_eur).unwrap_or_else(|_| s.to_string()).replace(' ', "\u{a0}");
     let date = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
     Shown {
         rf: v.rf.clone(),

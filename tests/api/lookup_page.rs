@@ -23,7 +23,7 @@ async fn citizen_finds_a_debt_and_opens_the_notice(b: Backend) {
     let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let html = res.text().await.unwrap();
     assert!(html.contains("<html lang=\"el\">") && html.contains("Υπόλοιπο προς πληρωμή"), "{html}");
-    assert!(html.contains(&format!("{outstanding} €")), "amount in Greek format {outstanding}: {html}");
+    assert!(html.contains(&format!("{outstanding}\u{a0}€")), "amount in Greek format {outstanding}: {html}");
     assert!(html.contains("<dd>Γ. Π.</dd>") && !html.contains("Παπαδόπουλος") && !html.contains(&afm(10_000_000)));
 
     let unknown = app.client.get(app.url("/lookup?rf=RF18539007547034&lang=en")).send().await.unwrap();
