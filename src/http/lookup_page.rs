@@ -124,6 +124,8 @@ struct LookupPage {
     lang: &'static str,
     tx: Texts,
     rf: String,
+    /// The reference without spaces or symbols, safe in the language link.
+    rf_compact: String,
     error: Option<&'static str>,
     found: Option<Shown>,
     csrf: String,
@@ -131,6 +133,7 @@ struct LookupPage {
 }
 
 fn respond(st: &AppState, status: StatusCode, mut page: LookupPage) -> Response {
+    page.rf_compact = page.rf.chars().filter(char::is_ascii_alphanumeric).collect();
     let csrf = secret::random_token();
     page.csrf = csrf.clone();
     let mut res = render(status, &page);
@@ -177,6 +180,7 @@ async fn page(
         lang: lang_code(lang),
         tx: texts(lang),
         rf: rf.clone(),
+        rf_compact: String::new(),
         error: None,
         found: None,
         csrf: String::new(),
@@ -216,6 +220,7 @@ async fn unlock(
         lang: lang_code(lang),
         tx: texts(lang),
         rf: f.rf.clone(),
+        rf_compact: String::new(),
         error: None,
         found: None,
         csrf: String::new(),

@@ -26,6 +26,7 @@ async fn citizen_finds_a_debt_and_opens_the_notice(b: Backend) {
     assert!(html.contains(&format!("{outstanding}\u{a0}€")), "amount in Greek format {outstanding}: {html}");
     assert!(html.contains("<dd>Γ. Π.</dd>") && !html.contains("Παπαδόπουλος") && !html.contains(&afm(10_000_000)));
 
+    assert!(html.contains(&format!("href=\"?rf={rf}&amp;lang=en\"")), "switching language keeps the reference");
     let unknown = app.client.get(app.url("/lookup?rf=RF18539007547034&lang=en")).send().await.unwrap();
     assert_eq!(unknown.status(), 404);
     assert!(unknown.text().await.unwrap().contains("No debt has this code."));
