@@ -133,7 +133,7 @@ struct LookupPage {
 }
 
 fn respond(st: &AppState, status: StatusCode, mut page: LookupPage) -> Response {
-    page.rf_compact = page.rf.chars().filter(char::is_ascii_alphanumeric).collect();
+    page.rf_compact = page.rf.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
     let csrf = secret::random_token();
     page.csrf = csrf.clone();
     let mut res = render(status, &page);
