@@ -273,7 +273,17 @@ pub fn parse(bytes: &[u8], opts: ParseOptions) -> Result<Parsed, Problems> {
                 })
             })
             .collect();
-        workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+        workers
+            .into_iter()
+            .map(|w| {
+                // A worker that panicked must refuse the file, never drop its rows.
+                w.join().unwrap_or_else(|_| {
+                    let mut p = Problems::default();
+                    p.push(Problem::file("the file could not be checked; nothing was written"));
+                    (Vec::new(), p)
+                })
+            })
+            .collect()
     });
     let mut rows = Vec::with_capacity(records.len());
     for (part_rows, part_problems) in parts {
