@@ -129,6 +129,10 @@ struct Reader {
     details_buf: String,
     statements: Vec<Message>,
     saw_tag: bool,
+    /// A line `-` seen inside a field: the end of the message, unless it comes
+    /// before the closing balance and the next line is a field tag other than
+    /// `:20:` (then it was field text).
+    dash_pending: bool,
 }
 
 fn parse_tag(line: &str) -> Option<(&str, &str)> {
@@ -161,6 +165,7 @@ impl Reader {
             details_buf: String::new(),
             statements: Vec::new(),
             saw_tag: false,
+            dash_pending: false,
         }
     }
 
@@ -186,6 +191,22 @@ impl Reader {
             Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
             _ => decoded,
         };
+        if std::mem::take(&mut self.dash_pending) {
+            // SWIFT ends a message with `-` after its closing balance (and the
+            // fields that may follow it), before the next message, its envelope,
+            // a bank's header lines or the end of input. Before the closing
+            // balance and a field of the same message, the `-` was a line of
+            // the field's text (Rabobank `:86:` text).
+            match parse_tag(line) {
+                Some((tag, _)) if tag != "20" && self.msg.closing.is_none() => {
+                    self.content.push_str("\n-");
+                }
+                _ => {
+                    self.end_field()?;
+                    self.end_message()?;
+                }
+            }
+        }
         // SWIFT FIN envelope: `{1:...}{2:...}{4:` opens the text block, `-}` closes it.
         if line.starts_with('{') {
             self.end_field()?;
@@ -202,6 +223,10 @@ impl Reader {
         }
         // A line that starts with ':' (most do) is neither.
         if line.as_bytes().first() != Some(&b':') && (line.trim() == "-" || line.trim_start().starts_with("-}")) {
+            if self.in_field && line.trim() == "-" {
+                self.dash_pending = true;
+                return Ok(());
+            }
             self.end_field()?;
             return self.end_message();
         }
@@ -315,10 +340,14 @@ impl Reader {
         let date_text = s.get(1..7).unwrap_or_default();
         let date = yymmdd(date_text)
             .ok_or_else(|| self.err(ErrorKind::Date, format!(":{tag}: malformed date {date_text:?}"), col0 + 1))?;
-        let ccy = s.get(7..10).unwrap_or_default().to_string();
-        let amount_text = s.get(10..).unwrap_or_default();
-        let cents = parse_cents(amount_text, b',')
-            .map_err(|e| self.err(ErrorKind::Amount, format!(":{tag}: {}", e.describe(amount_text)), col0 + 10))?;
+        // The currency is three letters; a digit right after the date starts
+        // the amount of a balance given without one (`C020315145000,00`).
+        let amount_at = if s.as_bytes().get(7).is_some_and(u8::is_ascii_digit) { 7 } else { 10 };
+        let ccy = s.get(7..amount_at).unwrap_or_default().to_string();
+        let amount_text = s.get(amount_at..).unwrap_or_default();
+        let cents = parse_cents(amount_text, b',').map_err(|e| {
+            self.err(ErrorKind::Amount, format!(":{tag}: {}", e.describe(amount_text)), col0 + amount_at as u64)
+        })?;
         Ok((Balance { amount_cents: direction.signed(cents), date: Some(date) }, ccy))
     }
 
@@ -578,6 +607,52 @@ mod tests {
         assert_eq!(lines[1500].counterparty_name(), Some("ΔΗΜΟΣXY"));
         assert_eq!(lines[2000].counterparty_name().map(str::len), Some(80_002));
         assert_eq!(lines[2999].end_to_end_id(), Some("E2E2999"));
+    }
+
+    fn parse(text: &str) -> ParsedFile {
+        parse_slice(text.as_bytes(), crate::ParseOptions::default().legacy_encoding).unwrap()
+    }
+
+    #[test]
+    fn balance_without_currency() {
+        let f = parse(":20:S\n:25:1222333444\n:60F:C020315DEM0,00\n:61:020322CM20000,00S051\n:62F:C02031520000,00\n");
+        let st = &f.statements[0];
+        assert_eq!(st.closing_balance.map(|b| b.amount_cents), Some(2_000_000));
+        assert_eq!(st.closing_balance.and_then(|b| b.date).map(|d| d.to_string()), Some("2002-03-15".into()));
+        assert_eq!(st.currency.as_deref(), Some("DEM"));
+        assert!(st.warnings.is_empty());
+        let f = parse(":20:S\n:60F:C020315145000,00\n:62F:C020315EUR145000,00\n");
+        assert_eq!(f.statements[0].opening_balance.map(|b| b.amount_cents), Some(14_500_000));
+        assert_eq!(f.statements[0].currency.as_deref(), Some("EUR"));
+    }
+
+    #[test]
+    fn dash_line_inside_field_text() {
+        // A `-` line inside `:86:` text, followed by a field of the same message.
+        let f = parse(
+            ":20:S\n:25:NL84RABO01212121212\n:60F:C170605EUR10,00\n:61:170606C1,00N541EREF\n\
+             :86:/REMI/text -\n-\n:62F:C170606EUR11,00\n-\n",
+        );
+        assert_eq!(f.statements.len(), 1);
+        let st = &f.statements[0];
+        assert_eq!(st.id.as_deref(), Some("S"));
+        assert_eq!(st.closing_balance.map(|b| b.amount_cents), Some(1100));
+        assert_eq!(st.lines.len(), 1);
+        // The SWIFT end of message still ends it: before the next `:20:`, a header, the envelope.
+        for next in ["\n:20:T\n:60F:C170606EUR11,00\n", "\nABNANL2A\n940\n:20:T\n", "\n{1:F01}{2:O940}{4:\n:20:T\n"] {
+            let text = format!(
+                ":20:S\n:60F:C170605EUR10,00\n:61:170606C1,00N541EREF\n:86:x\n-{next}:62F:C170606EUR11,00\n-\n"
+            );
+            let f = parse(&text);
+            assert_eq!(f.statements.len(), 2, "{next:?}");
+            assert_eq!(f.statements[0].closing_balance, None, "{next:?}");
+            assert_eq!(f.statements[1].id.as_deref(), Some("T"), "{next:?}");
+        }
+        // After the closing balance a `-` ends the message even before a field tag.
+        let f = parse(":20:S\n:60F:C170605EUR10,00\n:62F:C170605EUR10,00\n:86:x\n-\n:61:170606C1,00NMSC\n");
+        assert_eq!(f.statements.len(), 2);
+        assert_eq!(f.statements[0].lines.len(), 0);
+        assert_eq!(f.statements[1].lines.len(), 1);
     }
 
     #[test]
