@@ -189,7 +189,11 @@ async fn page(
     if rf.is_empty() {
         return Ok(respond(&st, StatusCode::OK, page));
     }
-    match lookup::view(&st, peer, &headers, &rf).await {
+    let viewed = match lookup::find(&st, peer, &headers, &rf).await {
+        Ok(found) => lookup::view(&st, &found).await,
+        Err(e) => Err(e),
+    };
+    match viewed {
         Ok(v) => {
             page.found = Some(shown(&v, lang));
             Ok(respond(&st, StatusCode::OK, page))
@@ -226,11 +230,15 @@ async fn unlock(
         csrf: String::new(),
         notice_url: None,
     };
-    let outcome = match lookup::view(&st, peer, &headers, &f.rf).await {
-        Ok(v) => {
-            page.found = Some(shown(&v, lang));
-            lookup::open_notice(&st, peer, &headers, &f.rf, &f.last3).await
-        }
+    // One lookup, counted once: the page shows the debt and opens its notice.
+    let outcome = match lookup::find(&st, peer, &headers, &f.rf).await {
+        Ok(found) => match lookup::view(&st, &found).await {
+            Ok(v) => {
+                page.found = Some(shown(&v, lang));
+                lookup::open_notice(&st, &found, &f.last3).await
+            }
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     match outcome {

@@ -70,13 +70,15 @@ fn throttle_tenant(st: &AppState, tenant: uuid::Uuid) -> AppResult<()> {
     }
 }
 
-/// The debt behind a reference, or the one 404 for malformed and unknown alike.
-async fn find(
-    st: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    rf: &str,
-) -> AppResult<(Tenant, debts::DebtRecord)> {
+/// A debt found by its reference, with its tenant.
+pub struct Found {
+    tenant: Tenant,
+    debt: debts::DebtRecord,
+}
+
+/// The debt behind a reference, or the one 404 for malformed and unknown
+/// alike. Counts one lookup against the caller's limits.
+pub async fn find(st: &AppState, peer: SocketAddr, headers: &HeaderMap, rf: &str) -> AppResult<Found> {
     throttle_client(st, peer, headers)?;
     let parsed = RfReference::parse(rf).ok();
     let tenant_id = match &parsed {
@@ -87,7 +89,7 @@ async fn find(
     throttle_tenant(st, tid)?;
     let tenant = tenants::by_id(&st.db, tid).await?.ok_or(AppError::NotFound)?;
     let debt = debts::by_rf(&st.db, tid, r.as_str()).await?.ok_or(AppError::NotFound)?;
-    Ok((tenant, debt))
+    Ok(Found { tenant, debt })
 }
 
 #[utoipa::path(get, path = "/api/v1/lookup/{rf}", tag = "public", params(("rf" = String, Path, description = "RF reference, with or without spaces")),
@@ -98,15 +100,16 @@ pub async fn lookup(
     headers: HeaderMap,
     Path(rf): Path<String>,
 ) -> AppResult<Json<LookupView>> {
-    Ok(Json(view(&st, peer, &headers, &rf).await?))
+    let found = find(&st, peer, &headers, &rf).await?;
+    Ok(Json(view(&st, &found).await?))
 }
 
 /// The lookup, for the API and the page alike.
-pub async fn view(st: &AppState, peer: SocketAddr, headers: &HeaderMap, rf: &str) -> AppResult<LookupView> {
-    let (tenant, debt) = find(st, peer, headers, rf).await?;
+pub async fn view(st: &AppState, found: &Found) -> AppResult<LookupView> {
+    let (tenant, debt) = (&found.tenant, found.debt.clone());
     let party = debts::party(&st.db, tenant.id, debt.party_id).await?.ok_or(AppError::NotFound)?;
     let as_of = tenant.local_date(st.clock.now());
-    let s = standings(Conn::Db(&st.db), &tenant, vec![debt], as_of).await?.pop().ok_or(AppError::NotFound)?;
+    let s = standings(Conn::Db(&st.db), tenant, vec![debt], as_of).await?.pop().ok_or(AppError::NotFound)?;
     let b = s.balance;
     Ok(LookupView {
         rf: RfReference::parse(&s.debt.rf).map(|r| r.to_string()).unwrap_or(s.debt.rf.clone()),
@@ -155,18 +158,13 @@ pub async fn unlock(
     Path(rf): Path<String>,
     ApiJson(req): ApiJson<UnlockRequest>,
 ) -> AppResult<(StatusCode, Json<UnlockView>)> {
-    Ok((StatusCode::CREATED, Json(open_notice(&st, peer, &headers, &rf, &req.tax_id_last3).await?)))
+    let found = find(&st, peer, &headers, &rf).await?;
+    Ok((StatusCode::CREATED, Json(open_notice(&st, &found, &req.tax_id_last3).await?)))
 }
 
 /// Checks the second factor and mints the notice link, for the API and the page.
-pub async fn open_notice(
-    st: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    rf: &str,
-    tax_id_last3: &str,
-) -> AppResult<UnlockView> {
-    let (tenant, debt) = find(st, peer, headers, rf).await?;
+pub async fn open_notice(st: &AppState, found: &Found, tax_id_last3: &str) -> AppResult<UnlockView> {
+    let (tenant, debt) = (&found.tenant, &found.debt);
     let now = st.clock.now();
     // Guesses are counted per debtor, not per reference: a party with many
     // debts gets no more tries at the 1 000 possible digits.
