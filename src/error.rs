@@ -35,6 +35,12 @@ pub enum AppError {
     InvalidFile { problems: Vec<crate::imports::debt_roll::Problem>, total: usize },
     #[error("too many requests; try again in a minute")]
     TooManyRequests,
+    /// A service we depend on (the card provider) did not answer; retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The card provider refused or garbled a request we made.
+    #[error("{0}")]
+    BadGateway(String),
     #[error(transparent)]
     Internal(#[from] InternalError),
 }
@@ -104,6 +110,8 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::InvalidFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -123,6 +131,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::InvalidFile { .. } => "invalid-file",
             AppError::TooManyRequests => "rate-limited",
+            AppError::Unavailable(_) => "provider-unavailable",
+            AppError::BadGateway(_) => "provider-error",
             AppError::Internal(_) => "internal",
         }
     }
@@ -177,6 +187,37 @@ impl From<crate::bills::compose::NoticeError> for AppError {
             }
             NoticeError::Store(s) => s.into(),
             NoticeError::Render(r) => AppError::Internal(InternalError::Other(r)),
+        }
+    }
+}
+
+impl From<crate::collect::card::CardError> for AppError {
+    fn from(e: crate::collect::card::CardError) -> Self {
+        use crate::collect::card::CardError;
+        use crate::collect::provider::ProviderError;
+        use crate::collect::providers::SetupError;
+        use crate::domain::quote::QuoteError;
+        match e {
+            CardError::Quote(QuoteError::NothingDue) => {
+                AppError::Conflict { kind: "nothing-owed", detail: "nothing is due on the chosen debts".into() }
+            }
+            CardError::Quote(q @ (QuoteError::Allocation(_) | QuoteError::Overflow)) => {
+                AppError::Internal(InternalError::Other(q.to_string()))
+            }
+            CardError::Quote(q) => AppError::invalid("amount", q),
+            CardError::UnknownDebt => AppError::invalid("debts", "no such debt for this party"),
+            CardError::NotFound => AppError::NotFound,
+            CardError::QuoteExpired => {
+                AppError::Conflict { kind: "quote-expired", detail: "the quote expired; ask for a new one".into() }
+            }
+            CardError::Setup(s @ (SetupError::NoCardPayments | SetupError::SandboxForLiveTenant)) => {
+                AppError::Conflict { kind: "card-payments-unavailable", detail: s.to_string() }
+            }
+            CardError::Setup(SetupError::Store(s)) | CardError::Store(s) => s.into(),
+            CardError::Setup(s) => AppError::Internal(InternalError::Other(s.to_string())),
+            CardError::Provider(p @ ProviderError::Unavailable(_)) => AppError::Unavailable(p.to_string()),
+            CardError::Provider(p) => AppError::BadGateway(p.to_string()),
+            CardError::Apply(a) => AppError::Internal(InternalError::Other(a.to_string())),
         }
     }
 }

@@ -11,21 +11,23 @@ use crate::domain::actor::Actor;
 use crate::domain::allocation::{self, Allocation, AllocationError, OpenDebt};
 use crate::domain::journal::{DebtPortion, JournalEntry, JournalError, postings};
 use crate::domain::money::Cents;
-use crate::domain::tenant::{Component, Tenant, TenantMode, YearClass, revenue_code_for};
+use crate::domain::tenant::{Component, RevenueCode, Tenant, TenantMode, YearClass, revenue_code_for};
 use crate::store::journal::{self, NewEvent};
 use crate::store::payments::{self, NewAllocation, NewPayment};
-use crate::store::{Conn, Db, StoreError, audit, debts, tenants};
+use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 
 /// How the money came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     BankTransfer,
+    Card,
 }
 
 impl Channel {
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::BankTransfer => "bank_transfer",
+            Channel::Card => "card",
         }
     }
 }
@@ -61,11 +63,7 @@ pub struct Applied {
 }
 
 /// The codes that book one debt's principal and surcharge in `year`.
-fn codes(
-    tenant_codes: &[crate::domain::tenant::RevenueCode],
-    d: &crate::debts::DebtStanding,
-    year: i32,
-) -> (String, String) {
+fn codes(tenant_codes: &[RevenueCode], d: &crate::debts::DebtStanding, year: i32) -> (String, String) {
     let class = if d.debt.fiscal_year >= year { YearClass::Current } else { YearClass::Prior };
     let pick = |component| {
         revenue_code_for(tenant_codes, d.kind, class, component, year)
@@ -89,21 +87,6 @@ pub async fn apply_payment(
     let tenant_codes = tenants::revenue_codes(db, tenant.id).await?;
     let mut tx = db.begin_write().await?;
     payments::lock_party(&mut tx, tenant.id, p.party_id).await?;
-    let records = debts::by_party(Conn::Tx(&mut tx), tenant.id, p.party_id).await?;
-    let chosen: Vec<_> =
-        records.into_iter().filter(|d| p.debts.as_ref().is_none_or(|ids| ids.contains(&d.id))).collect();
-    let standing = standings(Conn::Tx(&mut tx), tenant, chosen, p.received_on).await?;
-    let open: Vec<OpenDebt> = standing
-        .iter()
-        .map(|s| OpenDebt {
-            debt_id: s.debt.id,
-            due_on: s.debt.due_on,
-            principal_due: s.balance.principal_due(),
-            surcharge_due: s.balance.surcharges_due(),
-        })
-        .collect();
-    let plan = allocation::allocate(p.amount, &open, tenant.policies.allocation.split)?;
-
     let payment_id = Uuid::new_v4();
     let payment = NewPayment {
         id: payment_id,
@@ -115,6 +98,62 @@ pub async fn apply_payment(
         received_on: p.received_on,
     };
     payments::insert_payment(&mut tx, tenant.id, &payment, now).await?;
+    let booking = Booking {
+        payment_id,
+        party_id: p.party_id,
+        channel: p.channel,
+        amount: p.amount,
+        as_of: p.received_on,
+        booked_on: p.received_on,
+        debts: p.debts.as_deref(),
+    };
+    let plan = book(&mut tx, tenant, &tenant_codes, now, &booking).await?;
+    let details = applied_details(&booking, &plan, tenant);
+    audit::append(&mut tx, tenant.id, now, actor, "payment.applied", &format!("payment:{payment_id}"), details).await?;
+    tx.commit().await?;
+    Ok(Applied { payment_id, allocation: plan })
+}
+
+/// Money received, to be spread over the party's debts.
+#[derive(Debug, Clone)]
+pub struct Booking<'a> {
+    pub payment_id: Uuid,
+    pub party_id: Uuid,
+    pub channel: Channel,
+    pub amount: Cents,
+    /// Surcharges are computed as of this date: the value date of a
+    /// transfer, the locked date of a card quote.
+    pub as_of: NaiveDate,
+    /// The business date the journal records.
+    pub booked_on: NaiveDate,
+    /// Only these debts; `None`: every open debt of the party.
+    pub debts: Option<&'a [Uuid]>,
+}
+
+/// Allocates a received payment by policy and writes its allocations, credit
+/// and journal events. The caller holds the party's lock in `tx` and has
+/// written the payment row; it writes the audit entry.
+pub async fn book(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    tenant_codes: &[RevenueCode],
+    now: DateTime<Utc>,
+    b: &Booking<'_>,
+) -> Result<Allocation, ApplyError> {
+    let records = debts::by_party(Conn::Tx(tx), tenant.id, b.party_id).await?;
+    let chosen: Vec<_> = records.into_iter().filter(|d| b.debts.is_none_or(|ids| ids.contains(&d.id))).collect();
+    let standing = standings(Conn::Tx(tx), tenant, chosen, b.as_of).await?;
+    let open: Vec<OpenDebt> = standing
+        .iter()
+        .map(|s| OpenDebt {
+            debt_id: s.debt.id,
+            due_on: s.debt.due_on,
+            principal_due: s.balance.principal_due(),
+            surcharge_due: s.balance.surcharges_due(),
+        })
+        .collect();
+    let plan = allocation::allocate(b.amount, &open, tenant.policies.allocation.split)?;
+
     let version = i64::from(tenant.policies.allocation.version);
     let rows: Vec<NewAllocation> = plan
         .portions
@@ -124,32 +163,24 @@ pub async fn apply_payment(
             debt_id: portion.debt_id,
             principal_cents: portion.principal.get(),
             surcharge_cents: portion.surcharge.get(),
-            paid_on: p.received_on,
+            paid_on: b.as_of,
             policy_version: version,
             reverses_id: None,
         })
         .collect();
-    payments::insert_allocations(&mut tx, tenant.id, payment_id, &rows, now).await?;
+    payments::insert_allocations(tx, tenant.id, b.payment_id, &rows, now).await?;
     if plan.credit.is_positive() {
-        payments::insert_credit(
-            &mut tx,
-            tenant.id,
-            p.party_id,
-            Some(payment_id),
-            plan.credit.get(),
-            "overpayment",
-            now,
-        )
-        .await?;
+        payments::insert_credit(tx, tenant.id, b.party_id, Some(b.payment_id), plan.credit.get(), "overpayment", now)
+            .await?;
     }
 
-    let year = p.received_on.year();
+    let year = b.booked_on.year();
     let portions: Vec<DebtPortion> = plan
         .portions
         .iter()
         .filter_map(|portion| {
             let s = standing.iter().find(|s| s.debt.id == portion.debt_id)?;
-            let (principal_code, surcharge_code) = codes(&tenant_codes, s, year);
+            let (principal_code, surcharge_code) = codes(tenant_codes, s, year);
             Some(DebtPortion {
                 debt_rf: s.debt.rf.clone(),
                 principal: portion.principal,
@@ -159,8 +190,9 @@ pub async fn apply_payment(
             })
         })
         .collect();
-    let mut entries: Vec<JournalEntry> = vec![match p.channel {
-        Channel::BankTransfer => postings::bank_credit_booked(p.amount)?,
+    let mut entries: Vec<JournalEntry> = vec![match b.channel {
+        Channel::BankTransfer => postings::bank_credit_booked(b.amount)?,
+        Channel::Card => postings::card_payment_succeeded(b.amount)?,
     }];
     if !portions.is_empty() {
         entries.push(postings::allocation(&portions)?);
@@ -168,31 +200,33 @@ pub async fn apply_payment(
     if plan.credit.is_positive() {
         entries.push(postings::overpayment_kept(plan.credit)?);
     }
-    let subject = format!("payment:{payment_id}");
+    let subject = format!("payment:{}", b.payment_id);
     for entry in &entries {
         let ev = NewEvent {
             entry,
             occurred_at: now,
-            business_date: p.received_on,
+            business_date: b.booked_on,
             livemode: tenant.mode == TenantMode::Live,
             subject: subject.clone(),
         };
-        journal::append(&mut tx, tenant.id, &ev).await?;
+        journal::append(tx, tenant.id, &ev).await?;
     }
-    let details = json!({
-        "party": p.party_id.to_string(),
-        "channel": p.channel.as_str(),
-        "amount": p.amount.to_api_string(),
-        "received_on": p.received_on.to_string(),
+    Ok(plan)
+}
+
+/// The audit details of an applied payment: where every cent went.
+pub fn applied_details(b: &Booking<'_>, plan: &Allocation, tenant: &Tenant) -> serde_json::Value {
+    json!({
+        "party": b.party_id.to_string(),
+        "channel": b.channel.as_str(),
+        "amount": b.amount.to_api_string(),
+        "as_of": b.as_of.to_string(),
         "debts": plan.portions.iter().map(|x| json!({
             "debt": x.debt_id.to_string(),
             "principal": x.principal.to_api_string(),
             "surcharge": x.surcharge.to_api_string(),
         })).collect::<Vec<_>>(),
         "credit": plan.credit.to_api_string(),
-        "policy_version": version,
-    });
-    audit::append(&mut tx, tenant.id, now, actor, "payment.applied", &subject, details).await?;
-    tx.commit().await?;
-    Ok(Applied { payment_id, allocation: plan })
+        "policy_version": tenant.policies.allocation.version,
+    })
 }

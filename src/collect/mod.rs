@@ -1,4 +1,8 @@
-//! Collecting money: applying a received payment to a party's debts by the
-//! tenant's policy, with its journal, credit and audit, in one transaction.
+//! Collecting money: quotes, card payments through a provider, applying a
+//! received payment to a party's debts by the tenant's policy, receipts.
 
 pub mod apply;
+pub mod card;
+pub mod provider;
+pub mod providers;
+pub mod sandbox;

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod lang;
 pub mod money;
 pub mod payment_state;
+pub mod quote;
 pub mod rf;
 pub mod secret;
 pub mod surcharge;

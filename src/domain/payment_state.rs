@@ -80,6 +80,11 @@ impl PaymentState {
     }
 
     /// The money reached us at some point (whatever happened to it afterwards).
+    /// Still waiting on the citizen or the provider.
+    pub fn is_pending(self) -> bool {
+        matches!(self, PaymentState::Created | PaymentState::AwaitingPayment | PaymentState::Processing)
+    }
+
     pub fn has_succeeded(self) -> bool {
         matches!(
             self,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::debt_kind::DebtKind;
+use super::money::Cents;
 use super::rf::RfPrefix;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -91,6 +92,7 @@ pub struct Policies {
     pub surcharge: Vec<SurchargePolicy>,
     pub allocation: AllocationPolicy,
     pub certificate: CertificatePolicy,
+    pub card: CardPolicy,
 }
 
 impl Policies {
@@ -211,6 +213,23 @@ impl Default for CertificatePolicy {
             legal_basis_el: "Άρθρο 285 του ν. 3463/2006 (Κώδικας Δήμων και Κοινοτήτων)".into(),
             legal_basis_en: "Article 285 of Law 3463/2006 (Code of Municipalities and Communities)".into(),
         }
+    }
+}
+
+/// Card payments: how long a quote holds its surcharges, and the smallest
+/// amount worth a card fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default)]
+pub struct CardPolicy {
+    pub quote_minutes: u32,
+    /// A decimal string, e.g. "1.00".
+    #[schema(value_type = String)]
+    pub minimum: Cents,
+}
+
+impl Default for CardPolicy {
+    fn default() -> Self {
+        CardPolicy { quote_minutes: 30, minimum: Cents::new(100) }
     }
 }
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use askama::Template;
 use axum::extract::{ConnectInfo, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
@@ -15,8 +15,11 @@ use super::api::lookup::{self, LookupView};
 use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
 use crate::bills::format_eur;
+use crate::collect::card::{self, CardError, QuoteRequest};
 use crate::domain::lang::Lang;
 use crate::domain::money::Cents;
+use crate::domain::money::parse_decimal_amount;
+use crate::domain::quote::QuoteError;
 use crate::domain::secret;
 use crate::error::AppError;
 
@@ -27,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(|| async { axum::response::Redirect::to("/lookup") }))
         .route("/lookup", get(page))
         .route("/lookup/unlock", post(unlock))
+        .route("/lookup/pay", post(pay))
 }
 
 /// The page's texts in one language.
@@ -50,6 +54,10 @@ struct Texts {
     last3_hint: &'static str,
     unlock: &'static str,
     download: &'static str,
+    pay_heading: &'static str,
+    amount_label: &'static str,
+    amount_hint: &'static str,
+    pay: &'static str,
 }
 
 fn texts(lang: Lang) -> Texts {
@@ -76,6 +84,14 @@ fn texts(lang: Lang) -> Texts {
         last3_label: t(lang, "Τα 3 τελευταία ψηφία του ΑΦΜ", "The last 3 digits of the tax id (AFM)"),
         last3_hint: t(lang, "Για την προστασία των στοιχείων σας.", "To protect your personal data."),
         unlock: t(lang, "Άνοιγμα ειδοποιητηρίου", "Open the notice"),
+        pay_heading: t(lang, "Πληρωμή με κάρτα", "Pay by card"),
+        amount_label: t(lang, "Ποσό (προαιρετικά, για μερική πληρωμή)", "Amount (optional, for a partial payment)"),
+        amount_hint: t(
+            lang,
+            "Αφήστε το κενό για να εξοφλήσετε ολόκληρο το υπόλοιπο, π.χ. 10,00.",
+            "Leave it empty to pay everything left, e.g. 10.00.",
+        ),
+        pay: t(lang, "Συνέχεια στην πληρωμή", "Continue to payment"),
         download: t(
             lang,
             "Λήψη ειδοποιητηρίου (PDF, ισχύει 30 λεπτά)",
@@ -130,6 +146,7 @@ struct LookupPage {
     found: Option<Shown>,
     csrf: String,
     notice_url: Option<String>,
+    pay_error: Option<String>,
 }
 
 fn respond(st: &AppState, status: StatusCode, mut page: LookupPage) -> Response {
@@ -185,6 +202,7 @@ async fn page(
         found: None,
         csrf: String::new(),
         notice_url: None,
+        pay_error: None,
     };
     if rf.is_empty() {
         return Ok(respond(&st, StatusCode::OK, page));
@@ -229,6 +247,7 @@ async fn unlock(
         found: None,
         csrf: String::new(),
         notice_url: None,
+        pay_error: None,
     };
     // One lookup, counted once: the page shows the debt and opens its notice.
     let outcome = match lookup::find(&st, peer, &headers, &f.rf).await {
@@ -258,5 +277,101 @@ fn fail(st: &AppState, lang: Lang, mut page: LookupPage, e: AppError) -> Result<
             Ok(respond(st, e.status(), page))
         }
         None => Err(PageError(lang, e)),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct PayForm {
+    csrf: String,
+    rf: String,
+    #[serde(default)]
+    amount: String,
+}
+
+/// Quotes the found debt (all of it, or the amount typed) and opens its
+/// payment page. Anyone holding the bill may pay it, as at a bank.
+async fn pay(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Form(f): Form<PayForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, raw.as_deref());
+    if !cookie(&headers, CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf)) {
+        return Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())));
+    }
+    let mut page = LookupPage {
+        lang: lang_code(lang),
+        tx: texts(lang),
+        rf: f.rf.clone(),
+        rf_compact: String::new(),
+        error: None,
+        found: None,
+        csrf: String::new(),
+        notice_url: None,
+        pay_error: None,
+    };
+    let found = match lookup::find(&st, peer, &headers, &f.rf).await {
+        Ok(found) => found,
+        Err(e) => return fail(&st, lang, page, e),
+    };
+    let amount = match f.amount.trim() {
+        "" => Ok(None),
+        typed => parse_decimal_amount(typed, lang == Lang::El || typed.contains(',')).map(Some),
+    };
+    let outcome = match amount {
+        Ok(amount) => {
+            let req = QuoteRequest { party_id: found.debt.party_id, debts: Some(vec![found.debt.id]), amount };
+            card::create_quote(&st.db, &found.tenant, st.clock.now(), &req).await.map_err(|e| pay_error_text(lang, &e))
+        }
+        Err(_) => Err(t(lang, "Το ποσό δεν είναι έγκυρο, π.χ. 10,00.", "The amount is not valid, e.g. 10.00.").into()),
+    };
+    match outcome {
+        Ok(q) => {
+            let to = format!("/pay/{}.{}?lang={}", found.tenant.id, q.token, lang_code(lang));
+            Ok(Redirect::to(&to).into_response())
+        }
+        Err(msg) => {
+            let shown_debt = lookup::view(&st, &found).await.map_err(|e| PageError(lang, e))?;
+            page.found = Some(shown(&shown_debt, lang));
+            page.pay_error = Some(msg);
+            Ok(respond(&st, StatusCode::UNPROCESSABLE_ENTITY, page))
+        }
+    }
+}
+
+fn pay_error_text(lang: Lang, e: &CardError) -> String {
+    match e {
+        CardError::Quote(QuoteError::BelowMinimum { minimum }) => match lang {
+            Lang::En => format!("The smallest card payment is {}.", format_eur(*minimum)),
+            _ => format!("Η μικρότερη πληρωμή με κάρτα είναι {}.", format_eur(*minimum)),
+        },
+        CardError::Quote(QuoteError::AboveOutstanding { outstanding }) => match lang {
+            Lang::En => format!("The amount is more than the {} left to pay.", format_eur(*outstanding)),
+            _ => format!("Το ποσό είναι μεγαλύτερο από το υπόλοιπο {}.", format_eur(*outstanding)),
+        },
+        CardError::Quote(QuoteError::LeavesBelowMinimum { left, pay_in_full, .. }) => match lang {
+            Lang::En => format!(
+                "That would leave {} on the debt, too little to pay by card later. Pay {} to settle it in full.",
+                format_eur(*left),
+                format_eur(*pay_in_full)
+            ),
+            _ => format!(
+                "Θα έμεναν {} στην οφειλή, ποσό πολύ μικρό για πληρωμή με κάρτα. Πληρώστε {} για πλήρη εξόφληση.",
+                format_eur(*left),
+                format_eur(*pay_in_full)
+            ),
+        },
+        CardError::Quote(QuoteError::NothingDue) => {
+            t(lang, "Η οφειλή έχει εξοφληθεί.", "This debt is already paid.").into()
+        }
+        CardError::Setup(_) => t(
+            lang,
+            "Ο Δήμος δεν δέχεται ακόμη πληρωμές με κάρτα. Πληρώστε με μεταφορά χρησιμοποιώντας τον κωδικό RF.",
+            "The municipality does not take card payments yet. Pay by bank transfer with the RF code.",
+        )
+        .into(),
+        _ => t(lang, "Κάτι πήγε στραβά. Δοκιμάστε ξανά σε λίγο.", "Something went wrong. Try again shortly.").into(),
     }
 }

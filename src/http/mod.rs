@@ -7,6 +7,7 @@ pub mod lookup_page;
 pub mod officer;
 pub mod ops;
 pub mod page;
+pub mod pay_page;
 pub mod public;
 pub mod rate_limit;
 
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(officer::router())
         .merge(public::router())
         .merge(lookup_page::router())
+        .merge(pay_page::router())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

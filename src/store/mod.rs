@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod batch;
+pub mod card_payments;
+pub mod card_providers;
 pub mod counters;
 pub mod debts;
 mod debts_unnest;
@@ -14,6 +16,9 @@ pub mod journal;
 pub mod keys;
 pub mod notices;
 pub mod payments;
+pub mod provider_events;
+pub mod quotes;
+pub mod receipts;
 pub mod sessions;
 pub mod tenants;
 

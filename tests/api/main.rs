@@ -7,6 +7,7 @@
 mod helpers;
 
 mod audit_cli;
+mod card_sandbox;
 mod concurrency;
 mod debts;
 mod health;

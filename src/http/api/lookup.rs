@@ -72,8 +72,8 @@ fn throttle_tenant(st: &AppState, tenant: uuid::Uuid) -> AppResult<()> {
 
 /// A debt found by its reference, with its tenant.
 pub struct Found {
-    tenant: Tenant,
-    debt: debts::DebtRecord,
+    pub tenant: Tenant,
+    pub debt: debts::DebtRecord,
 }
 
 /// The debt behind a reference, or the one 404 for malformed and unknown

@@ -1,0 +1,155 @@
+-- Collecting by card: quotes with locked surcharges, card payments and their
+-- provider intents, verified provider events, receipts, refunds, write-offs
+-- and API idempotency records.
+
+-- A tenant's card provider. No row: a test tenant uses the sandbox, a live
+-- tenant takes no card payments.
+create table card_providers (
+    tenant_id uuid not null references tenants (id),
+    provider text not null check (provider in ('sandbox', 'stripe')),
+    api_base text,
+    js_url text,
+    publishable_key text,
+    secret_key text,
+    -- JSON array of webhook signing secrets, all accepted (rotation).
+    webhook_secrets text not null,
+    updated_at timestamptz not null,
+    primary key (tenant_id)
+);
+
+-- What a citizen was offered: the debts, what each owed on `as_of` (its
+-- surcharges locked until `expires_at`), and the amount to pay.
+create table quotes (
+    tenant_id uuid not null,
+    id uuid not null,
+    party_id uuid not null,
+    token_hash text not null,
+    as_of date not null,
+    amount_cents bigint not null check (amount_cents > 0),
+    total_due_cents bigint not null,
+    created_at timestamptz not null,
+    expires_at timestamptz not null,
+    primary key (tenant_id, id),
+    unique (tenant_id, token_hash),
+    foreign key (tenant_id, party_id) references parties (tenant_id, id)
+);
+
+create table quote_lines (
+    tenant_id uuid not null,
+    quote_id uuid not null,
+    debt_id uuid not null,
+    principal_due_cents bigint not null,
+    surcharge_due_cents bigint not null,
+    principal_pay_cents bigint not null,
+    surcharge_pay_cents bigint not null,
+    primary key (tenant_id, quote_id, debt_id),
+    foreign key (tenant_id, quote_id) references quotes (tenant_id, id)
+);
+
+-- A card payment is a payment with a quote and a provider intent.
+alter table payments add column quote_id uuid;
+alter table payments add column provider text;
+alter table payments add column provider_ref text;
+alter table payments add column livemode boolean;
+-- When the re-check worker next asks the provider about a pending payment.
+alter table payments add column next_check_at timestamptz;
+create unique index payments_by_quote on payments (tenant_id, quote_id);
+create index payments_by_provider_ref on payments (tenant_id, provider_ref);
+create index payments_to_check on payments (next_check_at);
+
+-- The sandbox provider's own intents (the demo's and the tests' "Stripe").
+create table sandbox_intents (
+    tenant_id uuid not null,
+    id text not null,
+    payment_id uuid not null,
+    amount_cents bigint not null,
+    currency text not null,
+    status text not null,
+    last_error_code text,
+    client_secret text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    unique (tenant_id, payment_id)
+);
+
+-- Verified provider events, stored before they are acted on.
+create table provider_events (
+    tenant_id uuid not null,
+    id text not null,
+    type text not null,
+    object_id text,
+    status text not null check (status in ('received', 'applied', 'ignored')),
+    body text not null,
+    received_at timestamptz not null,
+    attempts bigint not null,
+    next_attempt_at timestamptz not null,
+    last_error text,
+    done_at timestamptz,
+    primary key (tenant_id, id)
+);
+create index provider_events_due on provider_events (status, next_attempt_at);
+
+-- Receipts and their cancellations, in gapless series per tenant and year.
+create table receipts (
+    tenant_id uuid not null,
+    id uuid not null,
+    payment_id uuid not null,
+    kind text not null check (kind in ('receipt', 'cancellation')),
+    series text not null,
+    year bigint not null,
+    number bigint not null,
+    amount_cents bigint not null,
+    cancels_id uuid,
+    refund_id uuid,
+    token text not null,
+    issued_at timestamptz not null,
+    primary key (tenant_id, id),
+    unique (tenant_id, series, year, number),
+    unique (tenant_id, token),
+    foreign key (tenant_id, payment_id) references payments (tenant_id, id)
+);
+create index receipts_by_payment on receipts (tenant_id, payment_id);
+
+create table refunds (
+    tenant_id uuid not null,
+    id uuid not null,
+    payment_id uuid not null,
+    amount_cents bigint not null check (amount_cents > 0),
+    status text not null check (status in ('pending', 'succeeded', 'failed')),
+    provider_ref text,
+    reason text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, payment_id) references payments (tenant_id, id)
+);
+create index refunds_by_payment on refunds (tenant_id, payment_id);
+
+create table write_offs (
+    tenant_id uuid not null,
+    id uuid not null,
+    debt_id uuid not null,
+    principal_cents bigint not null,
+    surcharge_cents bigint not null,
+    reason text not null,
+    decision text not null,
+    written_on date not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, debt_id) references debts (tenant_id, id)
+);
+create index write_offs_by_debt on write_offs (tenant_id, debt_id);
+
+-- One row per (API key, Idempotency-Key): claimed in the transaction of the
+-- effect, with the response it gave.
+create table idempotency_keys (
+    tenant_id uuid not null,
+    key_id uuid not null,
+    key text not null,
+    method text not null,
+    path text not null,
+    body_sha256 text not null,
+    status_code bigint not null,
+    response text not null,
+    created_at timestamptz not null,
+    primary key (tenant_id, key_id, key)
+);

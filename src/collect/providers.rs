@@ -1,0 +1,98 @@
+//! The card provider of a tenant: the sandbox (test tenants only) or Stripe,
+//! behind one small set of calls.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::provider::{Intent, NewIntent, ProviderError, Refund};
+use super::sandbox::Sandbox;
+use crate::domain::money::Cents;
+use crate::domain::tenant::{Tenant, TenantMode};
+use crate::store::card_providers::{self, ProviderSettings};
+use crate::store::{Db, StoreError};
+
+#[derive(Debug, Clone)]
+pub enum CardProvider {
+    Sandbox(Sandbox),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("this municipality does not take card payments")]
+    NoCardPayments,
+    #[error("the sandbox provider is only for test tenants")]
+    SandboxForLiveTenant,
+    #[error("the card provider settings are incomplete: {0}")]
+    Incomplete(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CardProvider {
+    /// The tenant's provider. Without settings a test tenant gets the sandbox
+    /// and a live tenant none; a live tenant never gets the sandbox.
+    pub async fn for_tenant(db: &Db, tenant: &Tenant) -> Result<CardProvider, SetupError> {
+        let settings = card_providers::get(db, tenant.id).await?;
+        match (settings, tenant.mode) {
+            (None, TenantMode::Test) => Ok(CardProvider::Sandbox(Sandbox::new(db.clone(), tenant.id))),
+            (None, TenantMode::Live) => Err(SetupError::NoCardPayments),
+            (Some(s), mode) => Self::from_settings(db, tenant.id, mode, &s),
+        }
+    }
+
+    fn from_settings(
+        db: &Db,
+        tenant: Uuid,
+        mode: TenantMode,
+        s: &ProviderSettings,
+    ) -> Result<CardProvider, SetupError> {
+        match s.provider.as_str() {
+            "sandbox" if mode == TenantMode::Test => Ok(CardProvider::Sandbox(Sandbox::new(db.clone(), tenant))),
+            "sandbox" => Err(SetupError::SandboxForLiveTenant),
+            _ => Err(SetupError::Incomplete("unknown provider")),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            CardProvider::Sandbox(_) => "sandbox",
+        }
+    }
+
+    /// What the card page's script needs; `None` for the sandbox.
+    pub fn publishable_key(&self) -> Option<String> {
+        match self {
+            CardProvider::Sandbox(_) => None,
+        }
+    }
+
+    pub fn js_url(&self) -> Option<String> {
+        match self {
+            CardProvider::Sandbox(_) => None,
+        }
+    }
+
+    pub async fn create_intent(&self, req: &NewIntent, now: DateTime<Utc>) -> Result<Intent, ProviderError> {
+        match self {
+            CardProvider::Sandbox(s) => s.create_intent(req, now).await,
+        }
+    }
+
+    pub async fn retrieve_intent(&self, id: &str) -> Result<Intent, ProviderError> {
+        match self {
+            CardProvider::Sandbox(s) => s.retrieve_intent(id).await,
+        }
+    }
+
+    pub async fn cancel_intent(&self, id: &str) -> Result<Intent, ProviderError> {
+        match self {
+            CardProvider::Sandbox(s) => s.cancel_intent(id).await,
+        }
+    }
+
+    pub async fn create_refund(&self, key: Uuid, intent_id: &str, amount: Cents) -> Result<Refund, ProviderError> {
+        match self {
+            CardProvider::Sandbox(s) => s.create_refund(key, intent_id, amount).await,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! Card payments: the payment row of a quote, its provider intent, and the
+//! sandbox provider's own intents.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::{Conn, Db, StoreError, StoreResult, Tx, on_conn, on_pool, on_tx};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardPayment {
+    pub id: Uuid,
+    pub party_id: Uuid,
+    pub quote_id: Uuid,
+    pub status: String,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub provider: String,
+    pub provider_ref: Option<String>,
+    pub received_on: NaiveDate,
+    pub created_at: DateTime<Utc>,
+}
+
+type Row = (Uuid, Uuid, Option<Uuid>, String, i64, String, Option<String>, Option<String>, NaiveDate, DateTime<Utc>);
+
+macro_rules! select_card {
+    ($rest:literal) => {
+        concat!(
+            "select id, party_id, quote_id, status, amount_cents, currency, provider, provider_ref, received_on, created_at
+             from payments where tenant_id = $1 and channel = 'card' and ",
+            $rest
+        )
+    };
+}
+
+fn to_payment(r: Row) -> StoreResult<CardPayment> {
+    Ok(CardPayment {
+        id: r.0,
+        party_id: r.1,
+        quote_id: r.2.ok_or_else(|| StoreError::Corrupt(format!("card payment {} has no quote", r.0)))?,
+        status: r.3,
+        amount_cents: r.4,
+        currency: r.5,
+        provider: r.6.ok_or_else(|| StoreError::Corrupt(format!("card payment {} has no provider", r.0)))?,
+        provider_ref: r.7,
+        received_on: r.8,
+        created_at: r.9,
+    })
+}
+
+/// Records the payment for a quote before the provider hears of it: its id is
+/// the provider's idempotency key. A second payment for the same quote is a
+/// `Conflict`.
+pub async fn insert(
+    tx: &mut Tx,
+    tenant: Uuid,
+    p: &CardPayment,
+    livemode: bool,
+    next_check_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    const Q: &str = "insert into payments (tenant_id, id, party_id, channel, status, amount_cents, currency,
+        received_on, created_at, quote_id, provider, livemode, next_check_at)
+        values ($1, $2, $3, 'card', $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(p.id)
+        .bind(p.party_id)
+        .bind(&p.status)
+        .bind(p.amount_cents)
+        .bind(&p.currency)
+        .bind(p.received_on)
+        .bind(p.created_at)
+        .bind(p.quote_id)
+        .bind(&p.provider)
+        .bind(livemode)
+        .bind(next_check_at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn by_id(conn: Conn<'_>, tenant: Uuid, id: Uuid) -> StoreResult<Option<CardPayment>> {
+    const Q: &str = select_card!("id = $2");
+    let row: Option<Row> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
+    row.map(to_payment).transpose()
+}
+
+pub async fn by_quote(db: &Db, tenant: Uuid, quote: Uuid) -> StoreResult<Option<CardPayment>> {
+    const Q: &str = select_card!("quote_id = $2");
+    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(quote).fetch_optional(p).await)?;
+    row.map(to_payment).transpose()
+}
+
+pub async fn by_provider_ref(db: &Db, tenant: Uuid, provider_ref: &str) -> StoreResult<Option<CardPayment>> {
+    const Q: &str = select_card!("provider_ref = $2");
+    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(provider_ref).fetch_optional(p).await)?;
+    row.map(to_payment).transpose()
+}
+
+/// Pending card payments whose next re-check with the provider is due.
+pub async fn due_checks(db: &Db, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<(Uuid, Uuid)>> {
+    const Q: &str = "select tenant_id, id from payments
+        where next_check_at <= $1 and channel = 'card' and status in ('created', 'awaiting_payment', 'processing')
+        order by next_check_at limit $2";
+    Ok(on_pool!(db, |p| sqlx::query_as(Q).bind(now).bind(limit).fetch_all(p).await)?)
+}
+
+/// When to ask the provider next; `None`: no more scheduled checks.
+pub async fn set_next_check(db: &Db, tenant: Uuid, id: Uuid, at: Option<DateTime<Utc>>) -> StoreResult<()> {
+    const Q: &str = "update payments set next_check_at = $3 where tenant_id = $1 and id = $2";
+    on_pool!(db, |p| sqlx::query(Q).bind(tenant).bind(id).bind(at).execute(p).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn set_provider_ref(tx: &mut Tx, tenant: Uuid, id: Uuid, provider_ref: &str) -> StoreResult<()> {
+    const Q: &str = "update payments set provider_ref = $3 where tenant_id = $1 and id = $2";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(provider_ref)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Moves the payment to `status`; the caller has checked the transition and
+/// writes its audit entry in the same transaction.
+pub async fn set_status(tx: &mut Tx, tenant: Uuid, id: Uuid, status: &str, received_on: NaiveDate) -> StoreResult<()> {
+    const Q: &str = "update payments set status = $3, received_on = $4 where tenant_id = $1 and id = $2";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(status)
+        .bind(received_on)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// ---- The sandbox provider's side ----
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SandboxIntent {
+    pub id: String,
+    pub payment_id: Uuid,
+    pub amount_cents: i64,
+    pub currency: String,
+    pub status: String,
+    pub last_error_code: Option<String>,
+    pub client_secret: String,
+}
+
+type SandboxRow = (String, Uuid, i64, String, String, Option<String>, String);
+
+fn to_sandbox(r: SandboxRow) -> SandboxIntent {
+    SandboxIntent {
+        id: r.0,
+        payment_id: r.1,
+        amount_cents: r.2,
+        currency: r.3,
+        status: r.4,
+        last_error_code: r.5,
+        client_secret: r.6,
+    }
+}
+
+/// Creates the intent of `payment`, or returns the one it already has (the
+/// payment id is the idempotency key, as at Stripe).
+pub async fn sandbox_create(
+    db: &Db,
+    tenant: Uuid,
+    i: &SandboxIntent,
+    now: DateTime<Utc>,
+) -> StoreResult<SandboxIntent> {
+    const Q: &str = "insert into sandbox_intents (tenant_id, id, payment_id, amount_cents, currency, status,
+        last_error_code, client_secret, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        on conflict (tenant_id, payment_id) do nothing";
+    on_pool!(db, |p| sqlx::query(Q)
+        .bind(tenant)
+        .bind(&i.id)
+        .bind(i.payment_id)
+        .bind(i.amount_cents)
+        .bind(&i.currency)
+        .bind(&i.status)
+        .bind(&i.last_error_code)
+        .bind(&i.client_secret)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    const BY_PAYMENT: &str = "select id, payment_id, amount_cents, currency, status, last_error_code, client_secret
+        from sandbox_intents where tenant_id = $1 and payment_id = $2";
+    let row: SandboxRow =
+        on_pool!(db, |p| sqlx::query_as(BY_PAYMENT).bind(tenant).bind(i.payment_id).fetch_one(p).await)?;
+    Ok(to_sandbox(row))
+}
+
+pub async fn sandbox_get(db: &Db, tenant: Uuid, id: &str) -> StoreResult<Option<SandboxIntent>> {
+    const Q: &str = "select id, payment_id, amount_cents, currency, status, last_error_code, client_secret
+        from sandbox_intents where tenant_id = $1 and id = $2";
+    let row: Option<SandboxRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(p).await)?;
+    Ok(row.map(to_sandbox))
+}
+
+/// What a sandbox button does at the "provider": only an intent not yet final
+/// changes, as at Stripe.
+pub async fn sandbox_set(
+    db: &Db,
+    tenant: Uuid,
+    id: &str,
+    status: &str,
+    last_error_code: Option<&str>,
+) -> StoreResult<bool> {
+    const Q: &str = "update sandbox_intents set status = $3, last_error_code = $4
+        where tenant_id = $1 and id = $2 and status not in ('succeeded', 'canceled')";
+    let n = on_pool!(db, |p| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(status)
+        .bind(last_error_code)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}

@@ -1,0 +1,105 @@
+//! Verified provider events (Stripe webhooks), stored by id before anything
+//! acts on them, then claimed by the worker until applied or ignored.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Db, StoreResult, on_pool};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProviderEvent<'a> {
+    pub id: &'a str,
+    pub kind: &'a str,
+    pub object_id: Option<&'a str>,
+    pub body: &'a str,
+}
+
+/// Stores a verified event; `false` when its id was already stored (a
+/// redelivery changes nothing).
+pub async fn store(db: &Db, tenant: Uuid, e: &NewProviderEvent<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
+    const Q: &str = "insert into provider_events (tenant_id, id, type, object_id, status, body, received_at, attempts,
+        next_attempt_at) values ($1, $2, $3, $4, 'received', $5, $6, 0, $6)
+        on conflict (tenant_id, id) do nothing";
+    let n = on_pool!(db, |p| sqlx::query(Q)
+        .bind(tenant)
+        .bind(e.id)
+        .bind(e.kind)
+        .bind(e.object_id)
+        .bind(e.body)
+        .bind(now)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEvent {
+    pub tenant_id: Uuid,
+    pub id: String,
+    pub kind: String,
+    pub object_id: Option<String>,
+    pub attempts: i64,
+}
+
+/// Events still `received` whose next attempt is due, oldest first. Claiming
+/// is by pushing `next_attempt_at` forward: another node that reads the same
+/// row later sees it not yet due (a crash leaves it due again after the lease).
+pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, limit: i64) -> StoreResult<Vec<DueEvent>> {
+    const PICK: &str = "select tenant_id, id, type, object_id, attempts from provider_events
+        where status = 'received' and next_attempt_at <= $1 order by received_at, id limit $2";
+    const TAKE: &str = "update provider_events set next_attempt_at = $4
+        where tenant_id = $1 and id = $2 and status = 'received' and next_attempt_at <= $3";
+    let rows: Vec<(Uuid, String, String, Option<String>, i64)> =
+        on_pool!(db, |p| sqlx::query_as(PICK).bind(now).bind(limit).fetch_all(p).await)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (tenant_id, id, kind, object_id, attempts) in rows {
+        let taken = on_pool!(db, |p| sqlx::query(TAKE)
+            .bind(tenant_id)
+            .bind(&id)
+            .bind(now)
+            .bind(now + lease)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
+        if taken == 1 {
+            out.push(DueEvent { tenant_id, id, kind, object_id, attempts });
+        }
+    }
+    Ok(out)
+}
+
+/// Marks an event done (`applied` or `ignored`) inside the transaction of its effect.
+pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str = "update provider_events set status = $3, done_at = $4, attempts = attempts + 1
+        where tenant_id = $1 and id = $2 and status = 'received'";
+    super::on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The provider could not be asked: try again at `next`.
+pub async fn retry_later(db: &Db, tenant: Uuid, id: &str, error: &str, next: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str = "update provider_events set attempts = attempts + 1, last_error = $3, next_attempt_at = $4
+        where tenant_id = $1 and id = $2 and status = 'received'";
+    on_pool!(db, |p| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(error)
+        .bind(next)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn status(db: &Db, tenant: Uuid, id: &str) -> StoreResult<Option<String>> {
+    const Q: &str = "select status from provider_events where tenant_id = $1 and id = $2";
+    Ok(on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).bind(id).fetch_optional(p).await)?)
+}
