@@ -5,5 +5,7 @@
 pub mod pdf;
 
 pub mod compose;
+pub mod receipt_compose;
+pub mod receipt_pdf;
 
 pub use pdf::{BillError, Notice, NoticeLine, format_eur, render_notice};

@@ -78,7 +78,28 @@ pub struct NewQuote {
     pub token: String,
 }
 
+/// Quotes and stores in one go (the citizen's page).
 pub async fn create_quote(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    req: &QuoteRequest,
+) -> Result<NewQuote, CardError> {
+    let quote = plan_quote(db, tenant, now, req).await?;
+    let mut tx = db.begin_write().await?;
+    save_quote(&mut tx, tenant, &quote).await?;
+    tx.commit().await?;
+    Ok(quote)
+}
+
+/// Stores a planned quote in the caller's transaction.
+pub async fn save_quote(tx: &mut Tx, tenant: &Tenant, q: &NewQuote) -> Result<(), CardError> {
+    Ok(quotes::insert(tx, tenant.id, &q.quote, &sha256_hex(&q.token)).await?)
+}
+
+/// What is due on the chosen debts now, and how the amount would land;
+/// nothing is written.
+pub async fn plan_quote(
     db: &Db,
     tenant: &Tenant,
     now: DateTime<Utc>,
@@ -131,11 +152,7 @@ pub async fn create_quote(
         expires_at: now + Duration::minutes(i64::from(card.quote_minutes)),
         lines,
     };
-    let token = random_token();
-    let mut tx = db.begin_write().await?;
-    quotes::insert(&mut tx, tenant.id, &quote, &sha256_hex(&token)).await?;
-    tx.commit().await?;
-    Ok(NewQuote { quote, token })
+    Ok(NewQuote { quote, token: random_token() })
 }
 
 /// The quote behind a page token.

@@ -11,6 +11,15 @@ use std::str::FromStr;
 
 /// Longest foreign tax id we keep.
 const OTHER_MAX_LEN: usize = 20;
+/// A stored tax id with all but its last three characters replaced by '*'.
+pub fn masked_digits(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let hidden = chars.len().saturating_sub(MASK_VISIBLE);
+    let mut out = "*".repeat(hidden);
+    out.extend(&chars[hidden..]);
+    out
+}
+
 /// Characters left visible by [`TaxId::masked`].
 const MASK_VISIBLE: usize = 3;
 
@@ -120,10 +129,7 @@ impl TaxId {
     /// The id with all but the last three characters replaced by '*'
     /// ("******789"); safe for logs and screens.
     pub fn masked(&self) -> String {
-        let hidden = self.value.len().saturating_sub(MASK_VISIBLE);
-        let mut out = "*".repeat(hidden);
-        out.push_str(self.last_digits(MASK_VISIBLE));
-        out
+        masked_digits(&self.value)
     }
 
     /// The last `n` characters (all of them if the id is shorter).

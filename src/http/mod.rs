@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod extract;
+pub mod idempotency;
 pub mod lookup_page;
 pub mod officer;
 pub mod ops;

@@ -2,7 +2,7 @@
 //! lookup's second factor.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use super::page::{PageError, lang_of};
 use crate::app::AppState;
+use crate::bills::receipt_compose::{ReceiptError, receipt_pdf};
 use crate::domain::secret;
-use crate::error::AppError;
-use crate::store::notices;
+use crate::error::{AppError, InternalError};
+use crate::store::{notices, tenants};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/notices/{link}", get(notice))
+    Router::new().route("/notices/{link}", get(notice)).route("/receipts/{link}", get(receipt))
 }
 
 /// `/notices/<tenant>.<token>`: the token carries 256 random bits and is
@@ -37,4 +38,26 @@ async fn notice(
     let pdf =
         crate::bills::compose::notice_for(&st.db, tenant, party, now).await.map_err(|e| PageError(lang, e.into()))?;
     Ok(super::api::debts::pdf_response(pdf, "notice.pdf").into_response())
+}
+
+/// `/receipts/<tenant>.<token>`: a receipt or cancellation PDF, by the
+/// unguessable link shown on the return page and in the API.
+async fn receipt(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+    Path(link): Path<String>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, raw.as_deref());
+    let not_found = || PageError(lang, AppError::NotFound);
+    let (tenant, token) = link.split_once('.').ok_or_else(not_found)?;
+    let tenant = Uuid::try_parse(tenant).map_err(|_| not_found())?;
+    let tenant = tenants::by_id(&st.db, tenant).await.map_err(|e| PageError(lang, e.into()))?.ok_or_else(not_found)?;
+    let pdf = match receipt_pdf(&st.db, &tenant, token, lang).await {
+        Ok(pdf) => pdf,
+        Err(ReceiptError::NotFound) => return Err(not_found()),
+        Err(ReceiptError::Store(e)) => return Err(PageError(lang, e.into())),
+        Err(ReceiptError::Render(e)) => return Err(PageError(lang, AppError::Internal(InternalError::Other(e)))),
+    };
+    Ok(super::api::debts::pdf_response(pdf, "receipt.pdf").into_response())
 }

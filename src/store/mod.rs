@@ -11,6 +11,7 @@ pub mod card_providers;
 pub mod counters;
 pub mod debts;
 mod debts_unnest;
+pub mod idempotency;
 pub mod invariants;
 pub mod journal;
 pub mod keys;

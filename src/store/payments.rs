@@ -132,6 +132,14 @@ pub async fn insert_credit(
     Ok(())
 }
 
+/// The credit a payment left that is still the party's (its overpayment, less
+/// what refunds took back).
+pub async fn credit_left_by(db: &super::Db, tenant: Uuid, payment: Uuid) -> StoreResult<i64> {
+    const Q: &str = "select cast(coalesce(sum(amount_cents), 0) as bigint) from credit_movements
+        where tenant_id = $1 and payment_id = $2";
+    Ok(super::on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).bind(payment).fetch_one(p).await)?)
+}
+
 /// How many payments the tenant has (the demo seeds its payments only once).
 pub async fn count(db: &super::Db, tenant: Uuid) -> StoreResult<i64> {
     const Q: &str = "select count(*) from payments where tenant_id = $1";

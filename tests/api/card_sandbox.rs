@@ -136,6 +136,20 @@ async fn citizen_pays_part_of_a_debt_after_a_decline(be: Backend) {
     let (_, html) = b.get(&to).await;
     assert!(html.contains("Η πληρωμή ολοκληρώθηκε"), "{html}");
     assert!(html.contains("TEST-2026/000001"), "the receipt number of a test tenant: {html}");
+    let i = html.find("href=\"/receipts/").expect("receipt link") + "href=\"".len();
+    let receipt = html[i..].split('"').next().unwrap().to_string();
+    let res = app.client.get(app.url(&receipt)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    if let Some(scan) = crate::pdf::scan(&pdf, "receipt") {
+        let text = scan.text;
+        assert!(text.contains("TEST-2026/000001") && text.contains("ΔΙΠΛΟΤΥΠΟ ΕΙΣΠΡΑΞΗΣ"), "{text}");
+        assert!(text.contains("10,00"), "the total: {text}");
+        assert!(text.contains(&rf), "the debt's RF: {text}");
+    }
+    let forged = app.client.get(app.url(&format!("{}x", receipt))).send().await.unwrap();
+    assert_eq!(forged.status(), 404);
 
     // Viewing again asks the provider again and changes nothing; the debt is
     // down by exactly 10.00.

@@ -5,6 +5,7 @@ pub mod debts;
 pub mod keys;
 pub mod ledger;
 pub mod lookup;
+pub mod payments;
 pub mod platform;
 pub mod tenant;
 
@@ -52,6 +53,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(debts::party_notice))
         .routes(routes!(lookup::lookup))
         .routes(routes!(lookup::unlock))
+        .routes(routes!(payments::create_quote))
+        .routes(routes!(payments::start_payment))
+        .routes(routes!(payments::get_payment))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(debts::import_roll))

@@ -1,0 +1,226 @@
+//! Quotes and card payments for API clients (a municipality's own portal, a
+//! citizen service centre): quote debts, start the payment, follow it.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::collect::card::{self, NewQuote, QuoteRequest};
+use crate::collect::providers::CardProvider;
+use crate::domain::money::{ApiAmount, Cents};
+use crate::domain::payment_state::PaymentState;
+use crate::error::{AppError, AppResult, InternalError};
+use crate::http::extract::TenantAuth;
+use crate::http::idempotency::{self, IdemJson};
+use crate::store::card_payments::CardPayment;
+use crate::store::quotes::QuoteRecord;
+use crate::store::{Conn, card_payments, quotes, receipts};
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteBody {
+    pub party_id: Uuid,
+    /// Only these debts of the party; omitted: every debt with something due.
+    pub debts: Option<Vec<Uuid>>,
+    /// A partial amount, e.g. "10.00"; omitted: everything due.
+    #[schema(value_type = Option<String>)]
+    pub amount: Option<ApiAmount>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuoteLineView {
+    pub debt_id: Uuid,
+    pub principal_due: String,
+    pub surcharge_due: String,
+    /// What this payment will put on the debt if nothing changes before it succeeds.
+    pub pay_principal: String,
+    pub pay_surcharge: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct QuoteView {
+    pub id: Uuid,
+    pub party_id: Uuid,
+    /// Surcharges are locked as of this local date.
+    pub as_of: chrono::NaiveDate,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub amount: String,
+    pub total_due: String,
+    /// The surplus that would become the party's credit (zero unless every debt is paid).
+    pub credit: String,
+    pub lines: Vec<QuoteLineView>,
+    /// The citizen's payment page for this quote (shown only when created).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pay_url: Option<String>,
+}
+
+fn quote_view(q: &QuoteRecord, pay_url: Option<String>) -> QuoteView {
+    let c = |v: i64| Cents::new(v).to_api_string();
+    let paid: i64 = q.lines.iter().map(|l| l.principal_pay_cents + l.surcharge_pay_cents).sum();
+    QuoteView {
+        id: q.id,
+        party_id: q.party_id,
+        as_of: q.as_of,
+        expires_at: q.expires_at,
+        amount: c(q.amount_cents),
+        total_due: c(q.total_due_cents),
+        credit: c(q.amount_cents - paid),
+        lines: q
+            .lines
+            .iter()
+            .map(|l| QuoteLineView {
+                debt_id: l.debt_id,
+                principal_due: c(l.principal_due_cents),
+                surcharge_due: c(l.surcharge_due_cents),
+                pay_principal: c(l.principal_pay_cents),
+                pay_surcharge: c(l.surcharge_pay_cents),
+            })
+            .collect(),
+        pay_url,
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(InternalError::Other(e.to_string())))
+}
+
+/// Quotes debts of a party: what is due now on each (surcharges locked for
+/// the tenant's window, 30 minutes by default) and how the amount will be
+/// allocated. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/quotes", tag = "payments", request_body = QuoteBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retries with the same key and body get the same quote")),
+    responses((status = 201, body = QuoteView), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_quote(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    req: IdemJson<QuoteBody>,
+) -> AppResult<Response> {
+    let b = req.body;
+    let request = QuoteRequest { party_id: b.party_id, debts: b.debts, amount: b.amount.map(Cents::from) };
+    let planned: NewQuote = card::plan_quote(&st.db, &auth.tenant, st.clock.now(), &request).await?;
+    let tenant = auth.tenant.clone();
+    idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                card::save_quote(tx, &tenant, &planned).await?;
+                let url = format!("/pay/{}.{}", tenant.id, planned.token);
+                Ok((StatusCode::CREATED, to_json(&quote_view(&planned.quote, Some(url)))?))
+            })
+        }),
+    )
+    .await
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ReceiptLink {
+    /// e.g. "TEST-2026/000042".
+    pub number: String,
+    /// `receipt` or `cancellation`.
+    pub kind: String,
+    pub amount: String,
+    /// The PDF, by an unguessable URL.
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PaymentView {
+    pub id: Uuid,
+    pub quote_id: Uuid,
+    pub party_id: Uuid,
+    /// `created`, `awaiting_payment`, `processing`, `succeeded`, `canceled`,
+    /// `expired`, `partially_refunded`, `refunded`, `disputed`,
+    /// `dispute_won`, `dispute_lost` or `anomaly`.
+    pub status: String,
+    pub amount: String,
+    pub currency: String,
+    pub provider: String,
+    /// The provider's PaymentIntent id.
+    pub intent_id: Option<String>,
+    /// For the browser's card step (Stripe.js `confirmCardPayment`); only
+    /// while the payment can still be paid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub receipts: Vec<ReceiptLink>,
+}
+
+async fn payment_view(
+    st: &AppState,
+    tenant: Uuid,
+    p: &CardPayment,
+    client_secret: Option<String>,
+) -> AppResult<PaymentView> {
+    let found = receipts::of_payment(Conn::Db(&st.db), tenant, p.id).await?;
+    Ok(PaymentView {
+        id: p.id,
+        quote_id: p.quote_id,
+        party_id: p.party_id,
+        status: p.status.clone(),
+        amount: Cents::new(p.amount_cents).to_api_string(),
+        currency: p.currency.clone(),
+        provider: p.provider.clone(),
+        intent_id: p.provider_ref.clone(),
+        client_secret: client_secret.filter(|_| PaymentState::parse(&p.status).is_some_and(PaymentState::is_pending)),
+        receipts: found
+            .into_iter()
+            .map(|r| ReceiptLink {
+                number: r.label(),
+                kind: r.kind.clone(),
+                amount: Cents::new(r.amount_cents).to_api_string(),
+                url: format!("/receipts/{tenant}.{}", r.token),
+            })
+            .collect(),
+    })
+}
+
+/// Starts paying a quote: records the payment and creates the provider's
+/// intent (its idempotency key is the payment id). Calling again returns the
+/// same payment and intent. A quote past its window is refused.
+#[utoipa::path(post, path = "/api/v1/quotes/{id}/payment", tag = "payments",
+    params(("id" = Uuid, Path, description = "the quote")),
+    responses((status = 201, body = PaymentView), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 503, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn start_payment(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    Path(id): Path<Uuid>,
+) -> AppResult<(StatusCode, Json<PaymentView>)> {
+    let quote = quotes::by_id(Conn::Db(&st.db), auth.tenant.id, id).await?.ok_or(AppError::NotFound)?;
+    let provider = CardProvider::for_tenant(&st.db, &auth.tenant).await.map_err(card::CardError::from)?;
+    let started = card::start_payment(&st.db, &provider, &auth.tenant, st.clock.now(), &quote).await?;
+    let view = payment_view(&st, auth.tenant.id, &started.payment, started.intent.client_secret.clone()).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// A payment as the provider confirms it now: reading it asks the provider.
+#[utoipa::path(get, path = "/api/v1/payments/{id}", tag = "payments",
+    params(("id" = Uuid, Path, description = "the payment")),
+    responses((status = 200, body = PaymentView), (status = 404, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn get_payment(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<PaymentView>> {
+    let stored = card_payments::by_id(Conn::Db(&st.db), auth.tenant.id, id).await?.ok_or(AppError::NotFound)?;
+    let provider = CardProvider::for_tenant(&st.db, &auth.tenant).await.map_err(card::CardError::from)?;
+    let payment = match card::sync(&st.db, &provider, &auth.tenant, st.clock.now(), id).await {
+        Ok(p) => p,
+        // The provider is down: answer what we know.
+        Err(card::CardError::Provider(e)) => {
+            tracing::warn!(payment = %id, error = %e, "provider not reachable");
+            stored
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok(Json(payment_view(&st, auth.tenant.id, &payment, None).await?))
+}
