@@ -17,6 +17,7 @@ mod lookup;
 mod lookup_page;
 mod officer;
 mod openapi;
+mod payments_api;
 mod pdf;
 mod platform;
 mod rf_stdnum;
