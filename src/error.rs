@@ -35,6 +35,9 @@ pub enum AppError {
     InvalidFile { problems: Vec<crate::imports::debt_roll::Problem>, total: usize },
     #[error("too many requests; try again in a minute")]
     TooManyRequests,
+    /// What the client saw has changed since (412).
+    #[error("{0}")]
+    Stale(String),
     /// A service we depend on (the card provider) did not answer; retry later.
     #[error("{0}")]
     Unavailable(String),
@@ -110,6 +113,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::InvalidFile { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Stale(_) => StatusCode::PRECONDITION_FAILED,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -131,6 +135,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::InvalidFile { .. } => "invalid-file",
             AppError::TooManyRequests => "rate-limited",
+            AppError::Stale(_) => "stale",
             AppError::Unavailable(_) => "provider-unavailable",
             AppError::BadGateway(_) => "provider-error",
             AppError::Internal(_) => "internal",
@@ -218,6 +223,21 @@ impl From<crate::collect::card::CardError> for AppError {
             CardError::Provider(p @ ProviderError::Unavailable(_)) => AppError::Unavailable(p.to_string()),
             CardError::Provider(p) => AppError::BadGateway(p.to_string()),
             CardError::Apply(a) => AppError::Internal(InternalError::Other(a.to_string())),
+        }
+    }
+}
+
+impl From<crate::collect::refund::RefundFailure> for AppError {
+    fn from(e: crate::collect::refund::RefundFailure) -> Self {
+        use crate::collect::refund::RefundFailure;
+        match e {
+            s @ RefundFailure::Stale { .. } => AppError::Stale(s.to_string()),
+            r @ RefundFailure::OutOfRange { .. } => AppError::invalid("amount", r),
+            n @ RefundFailure::NotRefundable { .. } => {
+                AppError::Conflict { kind: "not-refundable", detail: n.to_string() }
+            }
+            RefundFailure::Card(c) => c.into(),
+            RefundFailure::Plan(p) => AppError::Internal(InternalError::Other(p.to_string())),
         }
     }
 }

@@ -9,9 +9,11 @@ use uuid::Uuid;
 use crate::debts::standings;
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self, Allocation, AllocationError, OpenDebt};
+use crate::domain::debt_kind::DebtKind;
 use crate::domain::journal::{DebtPortion, JournalEntry, JournalError, postings};
 use crate::domain::money::Cents;
 use crate::domain::tenant::{Component, RevenueCode, Tenant, TenantMode, YearClass, revenue_code_for};
+use crate::store::debts::DebtRecord;
 use crate::store::journal::{self, NewEvent};
 use crate::store::payments::{self, NewAllocation, NewPayment};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
@@ -63,14 +65,14 @@ pub struct Applied {
 }
 
 /// The codes that book one debt's principal and surcharge in `year`.
-fn codes(tenant_codes: &[RevenueCode], d: &crate::debts::DebtStanding, year: i32) -> (String, String) {
-    let class = if d.debt.fiscal_year >= year { YearClass::Current } else { YearClass::Prior };
+pub(crate) fn codes(tenant_codes: &[RevenueCode], debt: &DebtRecord, kind: DebtKind, year: i32) -> (String, String) {
+    let class = if debt.fiscal_year >= year { YearClass::Current } else { YearClass::Prior };
     let pick = |component| {
-        revenue_code_for(tenant_codes, d.kind, class, component, year)
+        revenue_code_for(tenant_codes, kind, class, component, year)
             .map(|c| c.code.clone())
-            .unwrap_or_else(|| format!("unmapped:{}", d.kind.as_str()))
+            .unwrap_or_else(|| format!("unmapped:{}", kind.as_str()))
     };
-    let principal = d.debt.revenue_code.clone().unwrap_or_else(|| pick(Component::Principal));
+    let principal = debt.revenue_code.clone().unwrap_or_else(|| pick(Component::Principal));
     (principal, pick(Component::Surcharge))
 }
 
@@ -180,7 +182,7 @@ pub async fn book(
         .iter()
         .filter_map(|portion| {
             let s = standing.iter().find(|s| s.debt.id == portion.debt_id)?;
-            let (principal_code, surcharge_code) = codes(tenant_codes, s, year);
+            let (principal_code, surcharge_code) = codes(tenant_codes, &s.debt, s.kind, year);
             Some(DebtPortion {
                 debt_rf: s.debt.rf.clone(),
                 principal: portion.principal,

@@ -336,7 +336,7 @@ pub async fn apply_event(
 /// Moves the payment if the table allows; writes the audit entry of every
 /// move except a success, whose entry `book_success` writes with the money.
 /// Returns the audit action of the move, `None` when nothing changed.
-async fn take_step(
+pub(crate) async fn take_step(
     tx: &mut Tx,
     tenant: &Tenant,
     now: DateTime<Utc>,

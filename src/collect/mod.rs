@@ -5,4 +5,6 @@ pub mod apply;
 pub mod card;
 pub mod provider;
 pub mod providers;
+pub mod refund;
 pub mod sandbox;
+pub mod stripe;

@@ -59,7 +59,7 @@ impl IntentStatus {
 }
 
 /// A PaymentIntent as the provider reports it now.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Intent {
     pub id: String,
     pub status: IntentStatus,
@@ -73,6 +73,20 @@ pub struct Intent {
     pub last_error_code: Option<String>,
     /// The charge that moved the money, once there is one.
     pub latest_charge: Option<String>,
+}
+
+/// Never prints the client secret.
+impl std::fmt::Debug for Intent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intent")
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .field("metadata", &self.metadata)
+            .field("last_error_code", &self.last_error_code)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Intent {

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::provider::{Intent, NewIntent, ProviderError, Refund};
 use super::sandbox::Sandbox;
+use super::stripe::{StripeClient, StripeConfig};
 use crate::domain::money::Cents;
 use crate::domain::tenant::{Tenant, TenantMode};
 use crate::store::card_providers::{self, ProviderSettings};
@@ -14,6 +15,15 @@ use crate::store::{Db, StoreError};
 #[derive(Debug, Clone)]
 pub enum CardProvider {
     Sandbox(Sandbox),
+    Stripe(Box<StripeProvider>),
+}
+
+/// Stripe with the tenant's keys; the page loads Stripe.js from `js_url`.
+#[derive(Debug, Clone)]
+pub struct StripeProvider {
+    pub client: StripeClient,
+    pub publishable_key: String,
+    pub js_url: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +59,18 @@ impl CardProvider {
         match s.provider.as_str() {
             "sandbox" if mode == TenantMode::Test => Ok(CardProvider::Sandbox(Sandbox::new(db.clone(), tenant))),
             "sandbox" => Err(SetupError::SandboxForLiveTenant),
+            "stripe" => {
+                let cfg = StripeConfig {
+                    api_base: s.api_base.clone().unwrap_or_else(|| "https://api.stripe.com".into()),
+                    secret_key: s.secret_key.clone().ok_or(SetupError::Incomplete("secret key"))?,
+                };
+                let client = StripeClient::new(&cfg).map_err(|_| SetupError::Incomplete("API base URL"))?;
+                Ok(CardProvider::Stripe(Box::new(StripeProvider {
+                    client,
+                    publishable_key: s.publishable_key.clone().ok_or(SetupError::Incomplete("publishable key"))?,
+                    js_url: s.js_url.clone().unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
+                })))
+            }
             _ => Err(SetupError::Incomplete("unknown provider")),
         }
     }
@@ -56,6 +78,7 @@ impl CardProvider {
     pub fn name(&self) -> &'static str {
         match self {
             CardProvider::Sandbox(_) => "sandbox",
+            CardProvider::Stripe(_) => "stripe",
         }
     }
 
@@ -63,36 +86,42 @@ impl CardProvider {
     pub fn publishable_key(&self) -> Option<String> {
         match self {
             CardProvider::Sandbox(_) => None,
+            CardProvider::Stripe(s) => Some(s.publishable_key.clone()),
         }
     }
 
     pub fn js_url(&self) -> Option<String> {
         match self {
             CardProvider::Sandbox(_) => None,
+            CardProvider::Stripe(s) => Some(s.js_url.clone()),
         }
     }
 
     pub async fn create_intent(&self, req: &NewIntent, now: DateTime<Utc>) -> Result<Intent, ProviderError> {
         match self {
             CardProvider::Sandbox(s) => s.create_intent(req, now).await,
+            CardProvider::Stripe(s) => s.client.create_intent(req).await,
         }
     }
 
     pub async fn retrieve_intent(&self, id: &str) -> Result<Intent, ProviderError> {
         match self {
             CardProvider::Sandbox(s) => s.retrieve_intent(id).await,
+            CardProvider::Stripe(s) => s.client.retrieve_intent(id).await,
         }
     }
 
     pub async fn cancel_intent(&self, id: &str) -> Result<Intent, ProviderError> {
         match self {
             CardProvider::Sandbox(s) => s.cancel_intent(id).await,
+            CardProvider::Stripe(s) => s.client.cancel_intent(id).await,
         }
     }
 
     pub async fn create_refund(&self, key: Uuid, intent_id: &str, amount: Cents) -> Result<Refund, ProviderError> {
         match self {
             CardProvider::Sandbox(s) => s.create_refund(key, intent_id, amount).await,
+            CardProvider::Stripe(s) => s.client.create_refund(key, intent_id, amount).await,
         }
     }
 }

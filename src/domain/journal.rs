@@ -267,6 +267,38 @@ pub mod postings {
         onto_debts(EventKind::CreditApplied, Account::PartyCredit, portions)
     }
 
+    /// A refund takes money back off debts (and out of the party's credit)
+    /// and pays it out through `out` (card clearing or the bank).
+    pub fn refund(portions: &[DebtPortion], from_credit: Cents, out: Account) -> Result<JournalEntry, JournalError> {
+        let mut lines = Vec::new();
+        let mut total = from_credit;
+        for p in portions {
+            if !p.principal.is_zero() {
+                lines.push(
+                    JournalLine::debit(Account::Receivable, p.principal)
+                        .with_code(&p.principal_code)
+                        .with_debt(&p.debt_rf),
+                );
+            }
+            if !p.surcharge.is_zero() {
+                lines.push(
+                    JournalLine::debit(Account::SurchargeRevenue, p.surcharge)
+                        .with_code(&p.surcharge_code)
+                        .with_debt(&p.debt_rf),
+                );
+            }
+            total = total
+                .checked_add(p.principal)
+                .and_then(|t| t.checked_add(p.surcharge))
+                .ok_or(JournalError::Overflow)?;
+        }
+        if !from_credit.is_zero() {
+            lines.push(JournalLine::debit(Account::PartyCredit, from_credit));
+        }
+        lines.push(JournalLine::credit(out, total));
+        JournalEntry::new(EventKind::Refund, lines)
+    }
+
     pub fn write_off(debt_rf: &str, amount: Cents, expense_code: &str) -> Result<JournalEntry, JournalError> {
         JournalEntry::new(
             EventKind::WriteOff,
@@ -325,5 +357,25 @@ mod tests {
         assert_eq!(e.lines()[2].account, Account::SurchargeRevenue);
         let undo = mirror_of(EventKind::Reversal, &e).unwrap();
         assert_eq!(undo.lines()[0].credit, c(1073));
+    }
+
+    #[test]
+    fn a_refund_debits_what_it_takes_back_and_credits_what_pays_it_out() {
+        let portion = DebtPortion {
+            debt_rf: "RF18539007547034".into(),
+            principal: c(700),
+            principal_code: "0311".into(),
+            surcharge: c(50),
+            surcharge_code: "1511".into(),
+        };
+        let e = refund(&[portion], c(250), Account::CardClearing).unwrap();
+        assert_eq!(e.total(), c(1000));
+        assert_eq!(
+            e.lines()[0],
+            JournalLine::debit(Account::Receivable, c(700)).with_code("0311").with_debt("RF18539007547034")
+        );
+        assert_eq!(e.lines()[2], JournalLine::debit(Account::PartyCredit, c(250)));
+        assert_eq!(e.lines()[3], JournalLine::credit(Account::CardClearing, c(1000)));
+        assert!(refund(&[], c(0), Account::CardClearing).is_err(), "an empty refund posts nothing");
     }
 }

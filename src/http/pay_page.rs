@@ -267,7 +267,6 @@ async fn payment_state(
     let code = intent.last_error_code.clone().filter(|_| !waiting_3ds);
     let state = match provider {
         CardProvider::Sandbox(_) => PayState::Sandbox { waiting_3ds },
-        #[allow(unreachable_patterns)]
         other => match (other.publishable_key(), intent.client_secret.clone(), other.js_url()) {
             (Some(publishable_key), Some(client_secret), Some(js_url)) => {
                 PayState::Card { publishable_key, client_secret, js_url }

@@ -68,20 +68,52 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
         }
     }
 
-    // Invariant 2: a successful payment's amount is its allocations plus the
-    // credit it left.
+    // Invariant 2: a successful payment's amount, less what refunds gave
+    // back, is its allocations plus the credit it left.
     const PAYMENTS: &str = "select p.id, p.amount_cents,
             cast(coalesce((select sum(a.principal_cents + a.surcharge_cents) from allocations a
                 where a.tenant_id = p.tenant_id and a.payment_id = p.id), 0) as bigint),
             cast(coalesce((select sum(c.amount_cents) from credit_movements c
-                where c.tenant_id = p.tenant_id and c.payment_id = p.id), 0) as bigint)
-        from payments p where p.tenant_id = $1 and p.status = 'succeeded'";
-    let rows: Vec<(uuid::Uuid, i64, i64, i64)> =
+                where c.tenant_id = p.tenant_id and c.payment_id = p.id), 0) as bigint),
+            cast(coalesce((select sum(r.amount_cents) from refunds r
+                where r.tenant_id = p.tenant_id and r.payment_id = p.id and r.status = 'succeeded'), 0) as bigint)
+        from payments p where p.tenant_id = $1 and p.status in ('succeeded', 'partially_refunded', 'refunded')";
+    let rows: Vec<(uuid::Uuid, i64, i64, i64, i64)> =
         on_pool!(db, |p| sqlx::query_as(PAYMENTS).bind(tenant).fetch_all(p).await)?;
-    for (id, amount, allocated, credit) in rows {
-        if amount != allocated + credit {
-            out.push(format!("payment {id}: amount {amount} != allocated {allocated} + credit {credit}"));
+    for (id, amount, allocated, credit, refunded) in rows {
+        if amount - refunded != allocated + credit || credit < 0 {
+            out.push(format!(
+                "payment {id}: amount {amount} - refunded {refunded} != allocated {allocated} + credit {credit}"
+            ));
         }
+    }
+
+    // A payment that did not succeed moved no money.
+    const IDLE: &str = "select count(*) from payments p where p.tenant_id = $1
+        and p.status in ('created', 'awaiting_payment', 'processing', 'canceled', 'expired', 'anomaly')
+        and (exists (select 1 from allocations a where a.tenant_id = p.tenant_id and a.payment_id = p.id)
+          or exists (select 1 from credit_movements c where c.tenant_id = p.tenant_id and c.payment_id = p.id))";
+    let idle: i64 = on_pool!(db, |p| sqlx::query_scalar(IDLE).bind(tenant).fetch_one(p).await)?;
+    if idle > 0 {
+        out.push(format!("{idle} payments that did not succeed have allocations or credit"));
+    }
+
+    // Receipts: gapless per series and year, one receipt per succeeded card payment.
+    const RECEIPTS: &str = "select series, year, count(*), min(number), max(number) from receipts
+        where tenant_id = $1 group by series, year";
+    let rows: Vec<(String, i64, i64, i64, i64)> =
+        on_pool!(db, |p| sqlx::query_as(RECEIPTS).bind(tenant).fetch_all(p).await)?;
+    for (series, year, count, min, max) in rows {
+        if min != 1 || max != count {
+            out.push(format!("receipts {series}{year}: {count} numbers from {min} to {max}"));
+        }
+    }
+    const UNRECEIPTED: &str = "select count(*) from payments p where p.tenant_id = $1 and p.channel = 'card'
+        and p.status in ('succeeded', 'partially_refunded', 'refunded') and (select count(*) from receipts r
+            where r.tenant_id = p.tenant_id and r.payment_id = p.id and r.kind = 'receipt') <> 1";
+    let n: i64 = on_pool!(db, |p| sqlx::query_scalar(UNRECEIPTED).bind(tenant).fetch_one(p).await)?;
+    if n > 0 {
+        out.push(format!("{n} succeeded card payments do not have exactly one receipt"));
     }
 
     // The bulk tables have no foreign keys (see migration 0002): no orphans.

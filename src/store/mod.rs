@@ -20,6 +20,7 @@ pub mod payments;
 pub mod provider_events;
 pub mod quotes;
 pub mod receipts;
+pub mod refunds;
 pub mod sessions;
 pub mod tenants;
 

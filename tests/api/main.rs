@@ -20,4 +20,5 @@ mod openapi;
 mod payments_api;
 mod pdf;
 mod platform;
+mod refunds;
 mod rf_stdnum;

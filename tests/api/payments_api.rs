@@ -56,8 +56,7 @@ async fn quotes_honour_idempotency_keys(be: Backend) {
         assert_eq!(s, 422, "{bad}: {p}");
         assert_eq!(p["errors"][0]["field"], field, "{p}");
     }
-    let (s, _, _) =
-        post_keyed(&app, &t.key, None, "/api/v1/quotes", &json!({"party_id": uuid::Uuid::new_v4()})).await;
+    let (s, _, _) = post_keyed(&app, &t.key, None, "/api/v1/quotes", &json!({"party_id": uuid::Uuid::new_v4()})).await;
     assert_eq!(s, 409, "a party without debts has nothing to quote");
 
     // Another tenant cannot quote this party.

@@ -56,6 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::create_quote))
         .routes(routes!(payments::start_payment))
         .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::create_refund))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(debts::import_roll))

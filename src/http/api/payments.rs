@@ -4,13 +4,16 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use std::sync::{Arc, Mutex};
+
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::collect::card::{self, NewQuote, QuoteRequest};
 use crate::collect::providers::CardProvider;
+use crate::collect::refund::{self, RefundRequest};
 use crate::domain::money::{ApiAmount, Cents};
 use crate::domain::payment_state::PaymentState;
 use crate::error::{AppError, AppResult, InternalError};
@@ -18,6 +21,7 @@ use crate::http::extract::TenantAuth;
 use crate::http::idempotency::{self, IdemJson};
 use crate::store::card_payments::CardPayment;
 use crate::store::quotes::QuoteRecord;
+use crate::store::refunds::RefundRecord;
 use crate::store::{Conn, card_payments, quotes, receipts};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -150,6 +154,9 @@ pub struct PaymentView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     pub receipts: Vec<ReceiptLink>,
+    /// What can still be refunded (zero unless the payment succeeded); send
+    /// it back as `expected_refundable` when refunding.
+    pub refundable: String,
 }
 
 async fn payment_view(
@@ -159,6 +166,13 @@ async fn payment_view(
     client_secret: Option<String>,
 ) -> AppResult<PaymentView> {
     let found = receipts::of_payment(Conn::Db(&st.db), tenant, p.id).await?;
+    let state = PaymentState::parse(&p.status).unwrap_or(PaymentState::Anomaly);
+    let refundable =
+        if matches!(state, PaymentState::Succeeded | PaymentState::PartiallyRefunded | PaymentState::DisputeWon) {
+            refund::refundable(Conn::Db(&st.db), tenant, p).await?
+        } else {
+            Cents::ZERO
+        };
     Ok(PaymentView {
         id: p.id,
         quote_id: p.quote_id,
@@ -178,6 +192,7 @@ async fn payment_view(
                 url: format!("/receipts/{tenant}.{}", r.token),
             })
             .collect(),
+        refundable: refundable.to_api_string(),
     })
 }
 
@@ -223,4 +238,94 @@ pub async fn get_payment(
         Err(e) => return Err(e.into()),
     };
     Ok(Json(payment_view(&st, auth.tenant.id, &payment, None).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefundBody {
+    /// e.g. "4.00".
+    #[schema(value_type = String)]
+    pub amount: ApiAmount,
+    /// The refundable amount the officer was shown; if it changed meanwhile
+    /// the refund is refused with 412.
+    #[schema(value_type = String)]
+    pub expected_refundable: ApiAmount,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RefundView {
+    pub id: Uuid,
+    pub payment_id: Uuid,
+    pub amount: String,
+    /// `pending` (the provider has not answered yet; retried), `succeeded` or `failed`.
+    pub status: String,
+    pub reason: String,
+}
+
+fn refund_view(r: &crate::store::refunds::RefundRecord) -> RefundView {
+    RefundView {
+        id: r.id,
+        payment_id: r.payment_id,
+        amount: Cents::new(r.amount_cents).to_api_string(),
+        status: r.status.clone(),
+        reason: r.reason.clone(),
+    }
+}
+
+/// Refunds all or part of a card payment: unused credit first, then the
+/// newest allocations, whose debts reopen. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/payments/{id}/refunds", tag = "payments", request_body = RefundBody,
+    params(("id" = Uuid, Path, description = "the payment"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retries with the same key and body refund once")),
+    responses((status = 201, body = RefundView), (status = 409, body = crate::error::Problem),
+        (status = 412, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn create_refund(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    Path(id): Path<Uuid>,
+    req: IdemJson<RefundBody>,
+) -> AppResult<Response> {
+    let reason = req.body.reason.trim().to_string();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "give a reason of 1 to 500 characters"));
+    }
+    let request = RefundRequest {
+        payment_id: id,
+        amount: req.body.amount.cents(),
+        expected_refundable: req.body.expected_refundable.cents(),
+        reason,
+    };
+    let reserved: Arc<Mutex<Option<RefundRecord>>> = Arc::default();
+    let cell = reserved.clone();
+    let (tenant, actor, now) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now());
+    let response = idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                let r = refund::reserve(tx, &tenant, now, &actor, &request).await?;
+                let body = to_json(&refund_view(&r))?;
+                if let Ok(mut c) = cell.lock() {
+                    *c = Some(r);
+                }
+                Ok((StatusCode::CREATED, body))
+            })
+        }),
+    )
+    .await?;
+    let Some(r) = reserved.lock().ok().and_then(|mut c| c.take()) else { return Ok(response) };
+    let provider = CardProvider::for_tenant(&st.db, &auth.tenant).await.map_err(card::CardError::from)?;
+    let settled = match refund::execute(&st.db, &provider, &auth.tenant, st.clock.now(), &r).await {
+        Ok(s) => s,
+        // Reserved and retried by the worker: the officer sees it pending.
+        Err(refund::RefundFailure::Card(card::CardError::Provider(e))) => {
+            tracing::warn!(refund = %r.id, error = %e, "provider unreachable; refund left pending");
+            r
+        }
+        Err(e) => return Err(e.into()),
+    };
+    Ok((StatusCode::CREATED, Json(refund_view(&settled))).into_response())
 }
