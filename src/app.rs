@@ -21,11 +21,20 @@ pub struct Settings {
     pub lookups_per_ip: u32,
     /// Public lookups per tenant per minute, all clients together.
     pub lookups_per_tenant: u32,
+    /// How often the background worker looks for due work, besides being
+    /// woken by each new webhook.
+    pub worker_interval_ms: u64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: true, trusted_proxies: vec![], lookups_per_ip: 30, lookups_per_tenant: 600 }
+        Settings {
+            secure_cookies: true,
+            trusted_proxies: vec![],
+            lookups_per_ip: 30,
+            lookups_per_tenant: 600,
+            worker_interval_ms: 1000,
+        }
     }
 }
 
@@ -36,6 +45,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
     pub limiter: Arc<crate::http::rate_limit::RateLimiter>,
+    /// Wakes the background worker (a new provider event arrived).
+    pub worker_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -46,20 +57,31 @@ impl AppState {
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::default(),
+            worker_wake: Arc::default(),
         }
+    }
+
+    pub fn wake_worker(&self) {
+        self.worker_wake.notify_one();
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
+/// Serves, with the background worker, until `shutdown` resolves, then
+/// finishes the requests in flight and stops the worker.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(crate::collect::worker::run(state.clone(), stopped));
     let app = crate::http::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    let _ = stop.send(true);
+    let _ = worker.await;
+    served
 }
 
 /// Resolves on SIGINT or SIGTERM.

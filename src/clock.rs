@@ -9,6 +9,12 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// Seconds since 1970 on the wall clock: webhook signatures are checked
+/// against real time whatever the business clock says.
+pub fn wall_unix() -> i64 {
+    Utc::now().timestamp()
+}
+
 #[derive(Debug, Default)]
 pub struct SystemClock;
 

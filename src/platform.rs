@@ -8,6 +8,8 @@ use uuid::Uuid;
 use crate::domain::actor::Actor;
 use crate::domain::secret;
 use crate::domain::tenant::RevenueCode;
+use crate::error::FieldError;
+use crate::store::card_providers::{self, ProviderSettings};
 use crate::store::tenants::NewTenant;
 use crate::store::{Db, StoreResult, audit, keys, tenants};
 
@@ -158,4 +160,64 @@ impl TenantSpec {
 pub fn nfc(s: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     s.trim().nfc().collect()
+}
+
+/// Checks a card provider request against the tenant: the sandbox only for
+/// test tenants; Stripe needs both keys and at least one webhook secret.
+pub fn card_provider_settings(
+    tenant: &crate::domain::tenant::Tenant,
+    provider: String,
+    api_base: Option<String>,
+    js_url: Option<String>,
+    publishable_key: Option<String>,
+    secret_key: Option<String>,
+    webhook_secrets: Vec<String>,
+) -> Result<ProviderSettings, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    match provider.as_str() {
+        "sandbox" if tenant.mode != crate::domain::tenant::TenantMode::Test => {
+            errors.push(FieldError::new("provider", "the sandbox is only for test tenants"));
+        }
+        "sandbox" => {}
+        "stripe" => {
+            if publishable_key.as_deref().is_none_or(|k| !k.starts_with("pk_")) {
+                errors.push(FieldError::new("publishable_key", "a Stripe publishable key (pk_...) is required"));
+            }
+            if secret_key.as_deref().is_none_or(|k| !(k.starts_with("sk_") || k.starts_with("rk_"))) {
+                errors.push(FieldError::new(
+                    "secret_key",
+                    "a Stripe secret or restricted key (sk_..., rk_...) is required",
+                ));
+            }
+            if webhook_secrets.is_empty() || webhook_secrets.iter().any(|s| !s.starts_with("whsec_")) {
+                errors.push(FieldError::new("webhook_secrets", "one or more webhook signing secrets (whsec_...)"));
+            }
+            for (field, url) in [("api_base", &api_base), ("js_url", &js_url)] {
+                if let Some(u) = url
+                    && url::Url::parse(u).is_err()
+                {
+                    errors.push(FieldError::new(field, "must be an absolute URL"));
+                }
+            }
+        }
+        _ => errors.push(FieldError::new("provider", "must be sandbox or stripe")),
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ProviderSettings { provider, api_base, js_url, publishable_key, secret_key, webhook_secrets })
+}
+
+pub async fn set_card_provider(
+    db: &Db,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    tenant: Uuid,
+    s: &ProviderSettings,
+) -> StoreResult<()> {
+    let mut tx = db.begin_write().await?;
+    card_providers::set(&mut tx, tenant, s, now).await?;
+    let details = json!({ "provider": s.provider, "api_base": s.api_base, "webhook_secrets": s.webhook_secrets.len() });
+    audit::append(&mut tx, tenant, now, actor, "card_provider.set", &format!("tenant:{tenant}"), details).await?;
+    tx.commit().await
 }

@@ -319,15 +319,20 @@ pub async fn apply_event(
     let party = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?.party_id;
     let mut tx = db.begin_write().await?;
     payments::lock_party(&mut tx, tenant.id, party).await?;
+    // A stored event is marked first: if another node already applied it,
+    // nothing here happens twice.
+    if let Some(id) = provider_event
+        && !provider_events::finish(&mut tx, tenant.id, id, "applied", now).await?
+    {
+        drop(tx);
+        return card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound);
+    }
     // Re-read under the lock: the state may have moved since.
     let payment = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
     if let Some(step) = take_step(&mut tx, tenant, now, &payment, event, &Actor::System).await?
         && event.kind() == PaymentEventKind::ProviderSucceeded
     {
         book_success(&mut tx, tenant, &codes, now, &payment, step).await?;
-    }
-    if let Some(id) = provider_event {
-        provider_events::finish(&mut tx, tenant.id, id, "applied", now).await?;
     }
     tx.commit().await?;
     card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)

@@ -3,8 +3,10 @@
 
 pub mod apply;
 pub mod card;
+pub mod events;
 pub mod provider;
 pub mod providers;
 pub mod refund;
 pub mod sandbox;
 pub mod stripe;
+pub mod worker;

@@ -11,6 +11,7 @@ pub mod page;
 pub mod pay_page;
 pub mod public;
 pub mod rate_limit;
+pub mod webhooks;
 
 use std::time::Instant;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::router())
         .merge(lookup_page::router())
         .merge(pay_page::router())
+        .merge(webhooks::router())
         .fallback(fallback)
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

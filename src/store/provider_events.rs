@@ -69,11 +69,13 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, lim
     Ok(out)
 }
 
-/// Marks an event done (`applied` or `ignored`) inside the transaction of its effect.
-pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, now: DateTime<Utc>) -> StoreResult<()> {
+/// Marks an event done (`applied` or `ignored`) inside the transaction of its
+/// effect; `false` when it was already done (by another node): the caller
+/// then rolls back.
+pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, now: DateTime<Utc>) -> StoreResult<bool> {
     const Q: &str = "update provider_events set status = $3, done_at = $4, attempts = attempts + 1
         where tenant_id = $1 and id = $2 and status = 'received'";
-    super::on_tx!(tx, |c| sqlx::query(Q)
+    let n = super::on_tx!(tx, |c| sqlx::query(Q)
         .bind(tenant)
         .bind(id)
         .bind(status)
@@ -81,7 +83,7 @@ pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, no
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// The provider could not be asked: try again at `next`.

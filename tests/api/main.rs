@@ -8,6 +8,7 @@ mod helpers;
 
 mod audit_cli;
 mod card_sandbox;
+mod card_stripe;
 mod concurrency;
 mod debts;
 mod health;
@@ -22,3 +23,4 @@ mod pdf;
 mod platform;
 mod refunds;
 mod rf_stdnum;
+mod stripe_js;

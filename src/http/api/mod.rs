@@ -42,6 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(platform::create_tenant, platform::list_tenants))
         .routes(routes!(platform::get_tenant))
         .routes(routes!(platform::create_tenant_key))
+        .routes(routes!(platform::set_card_provider))
         .routes(routes!(tenant::get_own_tenant))
         .routes(routes!(tenant::list_revenue_codes, tenant::set_revenue_code))
         .routes(routes!(tenant::recent_audit))

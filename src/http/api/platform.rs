@@ -93,3 +93,61 @@ pub async fn create_tenant_key(
     let k = platform::create_api_key(&st.db, st.clock.now(), &op.actor, t.id, &name).await?;
     Ok((StatusCode::CREATED, Json(IssuedKeyView { id: k.id, name, key: k.key })))
 }
+
+/// A tenant's card provider. Keys and secrets are write-only: they are
+/// never shown again.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CardProviderRequest {
+    /// `sandbox` (test tenants only) or `stripe`.
+    pub provider: String,
+    /// Stripe's API base URL; default `https://api.stripe.com`.
+    pub api_base: Option<String>,
+    /// Where the card page loads Stripe.js from; default `https://js.stripe.com/v3/`.
+    pub js_url: Option<String>,
+    pub publishable_key: Option<String>,
+    pub secret_key: Option<String>,
+    /// Every secret a webhook may be signed with (two while rotating).
+    #[serde(default)]
+    pub webhook_secrets: Vec<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CardProviderView {
+    pub provider: String,
+    pub api_base: Option<String>,
+    /// Where the provider must send webhooks.
+    pub webhook_path: String,
+    pub webhook_secrets: usize,
+}
+
+#[utoipa::path(put, path = "/api/v1/platform/tenants/{slug}/card-provider", tag = "platform",
+    params(("slug" = String, Path)), request_body = CardProviderRequest,
+    responses((status = 200, body = CardProviderView), (status = 404, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn set_card_provider(
+    State(st): State<AppState>,
+    op: OperatorAuth,
+    Path(slug): Path<String>,
+    ApiJson(req): ApiJson<CardProviderRequest>,
+) -> AppResult<Json<CardProviderView>> {
+    let t = tenants::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let settings = platform::card_provider_settings(
+        &t,
+        req.provider,
+        req.api_base,
+        req.js_url,
+        req.publishable_key,
+        req.secret_key,
+        req.webhook_secrets,
+    )
+    .map_err(AppError::Invalid)?;
+    platform::set_card_provider(&st.db, st.clock.now(), &op.actor, t.id, &settings).await?;
+    Ok(Json(CardProviderView {
+        provider: settings.provider,
+        api_base: settings.api_base,
+        webhook_path: format!("/webhooks/stripe/{}", t.id),
+        webhook_secrets: settings.webhook_secrets.len(),
+    }))
+}

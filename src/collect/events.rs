@@ -1,0 +1,131 @@
+//! Acting on stored provider events. Only a minimal envelope is read from the
+//! delivery (id, type, the object's id and kind); the state itself always
+//! comes from the provider with a retrieve, made outside any transaction.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::card::{self, CardError};
+use super::provider::{IntentStatus, ProviderError};
+use super::providers::CardProvider;
+use crate::domain::payment_state::PaymentEvent;
+use crate::domain::tenant::Tenant;
+use crate::store::provider_events::{self, DueEvent};
+use crate::store::{Db, card_payments, tenants};
+
+/// The part of a Stripe event we read before asking Stripe itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Envelope {
+    pub id: String,
+    pub kind: String,
+    pub created: i64,
+    pub object_id: Option<String>,
+    pub object_kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawEnvelope {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    created: i64,
+    data: RawData,
+}
+
+#[derive(Deserialize)]
+struct RawData {
+    object: RawObject,
+}
+
+#[derive(Deserialize)]
+struct RawObject {
+    id: Option<String>,
+    object: Option<String>,
+}
+
+impl Envelope {
+    pub fn parse(body: &str) -> Result<Envelope, serde_json::Error> {
+        let raw: RawEnvelope = serde_json::from_str(body)?;
+        Ok(Envelope {
+            id: raw.id,
+            kind: raw.kind,
+            created: raw.created,
+            object_id: raw.data.object.id,
+            object_kind: raw.data.object.object,
+        })
+    }
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Applied,
+    /// Not ours, or a type we do not act on.
+    Ignored,
+    /// The provider could not be asked: try again later.
+    Retry(String),
+}
+
+const INTENT_EVENTS: [&str; 5] = [
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+];
+
+/// Acts on one claimed event, marking it applied or ignored in the
+/// transaction of its effect.
+pub async fn process(db: &Db, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
+    let Some(tenant) = tenants::by_id(db, ev.tenant_id).await? else { return ignore(db, ev, now).await };
+    let outcome = if INTENT_EVENTS.contains(&ev.kind.as_str()) {
+        intent_event(db, &tenant, now, ev).await?
+    } else {
+        Outcome::Ignored
+    };
+    match outcome {
+        Outcome::Ignored => ignore(db, ev, now).await,
+        other => Ok(other),
+    }
+}
+
+async fn ignore(db: &Db, ev: &DueEvent, now: DateTime<Utc>) -> Result<Outcome, CardError> {
+    let mut tx = db.begin_write().await?;
+    provider_events::finish(&mut tx, ev.tenant_id, &ev.id, "ignored", now).await?;
+    tx.commit().await?;
+    Ok(Outcome::Ignored)
+}
+
+async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
+    let Some(intent_id) = &ev.object_id else { return Ok(Outcome::Ignored) };
+    let Some(payment) = card_payments::by_provider_ref(db, tenant.id, intent_id).await? else {
+        return Ok(Outcome::Ignored);
+    };
+    let provider = CardProvider::for_tenant(db, tenant).await?;
+    let intent = match provider.retrieve_intent(intent_id).await {
+        Ok(i) => i,
+        Err(e @ ProviderError::Unavailable(_)) => return Ok(Outcome::Retry(e.to_string())),
+        Err(_) => return Ok(Outcome::Ignored),
+    };
+    // Ours only if the provider's own record names this tenant and payment.
+    if intent.tameio_tenant() != Some(tenant.id) || intent.tameio_payment() != Some(payment.id) {
+        return Ok(Outcome::Ignored);
+    }
+    let event = match (ev.kind.as_str(), intent.status, &intent.last_error_code) {
+        ("payment_intent.payment_failed", IntentStatus::RequiresPaymentMethod, Some(code)) => {
+            Some(PaymentEvent::AttemptFailed { decline_code: code.clone() })
+        }
+        _ => card::event_for(&payment, &intent),
+    };
+    match event {
+        Some(e) => {
+            card::apply_event(db, tenant, now, payment.id, &e, Some(&ev.id)).await?;
+        }
+        None => {
+            let mut tx = db.begin_write().await?;
+            provider_events::finish(&mut tx, tenant.id, &ev.id, "applied", now).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(Outcome::Applied)
+}

@@ -1,0 +1,273 @@
+//! Card payments against a real localstripe (a stateful fake of Stripe that
+//! sends signed webhooks), the test playing the browser's Stripe.js part.
+//! Skipped without `TAMEIO_TEST_LOCALSTRIPE_URL`; in CI it is always set.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tameio::clock::wall_unix;
+use tameio::domain::webhook_signature::sign;
+use uuid::Uuid;
+
+use crate::helpers::{Backend, TestApp, TestTenant, roll_csv, roll_row};
+use crate::stripe_js::{self, CARD_3DS, LocalStripe, PM_DECLINED, PM_VISA, PUBLISHABLE_KEY, SECRET_KEY};
+
+fn localstripe() -> Option<LocalStripe> {
+    let ls = LocalStripe::from_env();
+    if ls.is_none() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the localstripe tests");
+        eprintln!("TAMEIO_TEST_LOCALSTRIPE_URL is not set: localstripe test skipped");
+    }
+    ls
+}
+
+/// A test tenant paying through localstripe, its webhook registered there.
+struct StripeTenant {
+    t: TestTenant,
+    slug: String,
+    secret: String,
+}
+
+async fn set_provider(app: &TestApp, slug: &str, api_base: &str, secret: &str) {
+    let body = json!({
+        "provider": "stripe",
+        "api_base": api_base,
+        "js_url": format!("{api_base}/js.stripe.com/v3/"),
+        "publishable_key": PUBLISHABLE_KEY,
+        "secret_key": SECRET_KEY,
+        "webhook_secrets": [secret],
+    });
+    let res = app
+        .client
+        .put(app.url(&format!("/api/v1/platform/tenants/{slug}/card-provider")))
+        .bearer_auth(&app.operator_key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn stripe_tenant(app: &mut TestApp, ls: &LocalStripe, slug: &str, prefix: &str, rows: &[usize]) -> StripeTenant {
+    let t = app.tenant(slug, prefix).await;
+    assert_eq!(app.import_roll(&t.key, &roll_csv(rows.iter().map(|i| roll_row(*i))), "").await.0, 201);
+    let secret = format!("whsec_{}", Uuid::new_v4().simple());
+    set_provider(app, slug, ls.base(), &secret).await;
+    let url = app.url(&format!("/webhooks/stripe/{}", t.id));
+    stripe_js::register_webhook(ls.base(), &t.id.to_string(), &url, &secret).await;
+    StripeTenant { t, slug: slug.into(), secret }
+}
+
+/// A quote for the tenant's first party, started: the payment as the API shows it.
+async fn started(app: &TestApp, st: &StripeTenant, amount: Option<&str>) -> Value {
+    let (_, page) = app.get("/api/v1/debts", Some(&st.t.key)).await;
+    let mut body = json!({"party_id": page["debts"][0]["party_id"]});
+    if let Some(a) = amount {
+        body["amount"] = json!(a);
+    }
+    let (s, q) = app.post("/api/v1/quotes", Some(&st.t.key), &body).await;
+    assert_eq!(s, 201, "{q}");
+    let (s, p) =
+        app.post(&format!("/api/v1/quotes/{}/payment", q["id"].as_str().unwrap()), Some(&st.t.key), &json!({})).await;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(p["provider"], "stripe");
+    p
+}
+
+async fn scalar(app: &TestApp, sql: &'static str, id: &str) -> i64 {
+    match &app.db {
+        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await.unwrap(),
+        tameio::store::Db::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await.unwrap(),
+    }
+}
+
+/// The payment's stored status, read without asking the provider (the API
+/// would re-check and hide whether the webhook did the work).
+async fn stored_status(app: &TestApp, payment: &Value) -> String {
+    let id = Uuid::parse_str(payment["id"].as_str().unwrap()).unwrap();
+    let q = "select status from payments where id = $1";
+    match &app.db {
+        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
+        tameio::store::Db::Postgres(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
+    }
+}
+
+async fn allocated(app: &TestApp, payment: &Value) -> i64 {
+    let id = Uuid::parse_str(payment["id"].as_str().unwrap()).unwrap();
+    let q = "select cast(coalesce(sum(principal_cents + surcharge_cents), 0) as bigint) from allocations where payment_id = $1";
+    match &app.db {
+        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
+        tameio::store::Db::Postgres(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
+    }
+}
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+async fn post_event(app: &TestApp, tenant: Uuid, body: &str, signature: &str) -> u16 {
+    app.client
+        .post(app.url(&format!("/webhooks/stripe/{tenant}")))
+        .header("stripe-signature", signature)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn stored_event(app: &TestApp, tenant: Uuid, kind: &str, intent: &str) -> String {
+    let q = "select body from provider_events where tenant_id = $1 and type = $2 and object_id = $3";
+    match &app.db {
+        tameio::store::Db::Sqlite(p) => {
+            sqlx::query_scalar(q).bind(tenant).bind(kind).bind(intent).fetch_one(p).await.unwrap()
+        }
+        tameio::store::Db::Postgres(p) => {
+            sqlx::query_scalar(q).bind(tenant).bind(kind).bind(intent).fetch_one(p).await.unwrap()
+        }
+    }
+}
+
+async fn pays_partly_after_a_decline_then_fully_with_3ds_and_refunds(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    let st = stripe_tenant(&mut app, &ls, "rhodes", "RHO", &[0, 1]).await;
+
+    // Partial payment: declined first, then paid on the same intent.
+    let p = started(&app, &st, Some("20.00")).await;
+    let (intent, secret) = (p["intent_id"].as_str().unwrap(), p["client_secret"].as_str().unwrap());
+    let declined = stripe_js::pay_with(ls.base(), intent, secret, PM_DECLINED).await;
+    assert_eq!(declined["error"]["code"], "card_declined", "{declined}");
+    let pid = p["id"].as_str().unwrap().to_string();
+    eventually("the decline webhook", || async {
+        scalar(&app, "select count(*) from audit_entries where action = 'card_payment.attempt_failed' and subject = 'payment:' || $1", &pid).await == 1
+    })
+    .await;
+    assert_eq!(stored_status(&app, &p).await, "awaiting_payment");
+    let paid = stripe_js::pay_with(ls.base(), intent, secret, PM_VISA).await;
+    assert_eq!(paid["paymentIntent"]["status"], "succeeded", "{paid}");
+    eventually("the success webhook", || async { stored_status(&app, &p).await == "succeeded" }).await;
+
+    // Replays: the success re-signed twice, then the earlier failure: nothing moves.
+    let tenant = st.t.id;
+    let succeeded = stored_event(&app, tenant, "payment_intent.succeeded", intent).await;
+    let failed = stored_event(&app, tenant, "payment_intent.payment_failed", intent).await;
+    for body in [&succeeded, &succeeded, &failed] {
+        let sig = sign(body.as_bytes(), &st.secret, wall_unix());
+        assert_eq!(post_event(&app, tenant, body, &sig).await, 200);
+    }
+    // Forged and stale signatures: 400, nothing stored.
+    let forged = succeeded.replace("\"amount\": 2000", "\"amount\": 1");
+    assert_eq!(post_event(&app, tenant, &forged, &sign(succeeded.as_bytes(), &st.secret, wall_unix())).await, 400);
+    let stale = sign(succeeded.as_bytes(), &st.secret, wall_unix() - 301);
+    assert_eq!(post_event(&app, tenant, &succeeded, &stale).await, 400);
+    let wrong_secret = sign(succeeded.as_bytes(), "whsec_not_the_tenants", wall_unix());
+    assert_eq!(post_event(&app, tenant, &succeeded, &wrong_secret).await, 400);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let allocated = allocated(&app, &p).await;
+    assert_eq!(allocated, 2000, "20.00 allocated once, whatever was replayed");
+    assert_eq!(stored_status(&app, &p).await, "succeeded");
+
+    // The rest in full, with 3-D Secure.
+    let rest = started(&app, &st, None).await;
+    let (intent2, secret2) = (rest["intent_id"].as_str().unwrap(), rest["client_secret"].as_str().unwrap());
+    let card = stripe_js::create_card(ls.base(), CARD_3DS).await;
+    let challenge = stripe_js::pay_with(ls.base(), intent2, secret2, &card).await;
+    assert_eq!(challenge["paymentIntent"]["status"], "requires_action", "{challenge}");
+    let done = stripe_js::authenticate_3ds(ls.base(), intent2, secret2, true).await;
+    assert_eq!(done["paymentIntent"]["status"], "succeeded", "{done}");
+    eventually("the 3-D Secure success", || async { stored_status(&app, &rest).await == "succeeded" }).await;
+    let (_, debts) = app.get("/api/v1/debts", Some(&st.t.key)).await;
+    assert!(debts["debts"].as_array().unwrap().iter().all(|d| d["outstanding"] == "0.00"), "{debts}");
+
+    // A partial refund at the provider; too much is refused before it is asked.
+    let path = format!("/api/v1/payments/{pid}/refunds");
+    let (s, e) = app
+        .post(&path, Some(&st.t.key), &json!({"amount": "20.01", "expected_refundable": "20.00", "reason": "x"}))
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let (s, r) = app
+        .post(&path, Some(&st.t.key), &json!({"amount": "5.00", "expected_refundable": "20.00", "reason": "error"}))
+        .await;
+    assert_eq!((s, r["status"].as_str().unwrap()), (201, "succeeded"), "{r}");
+    let charge = stripe_js::retrieve_intent(ls.base(), intent).await;
+    assert_eq!(charge["latest_charge"]["amount_refunded"], 500, "{charge}");
+    app.finish().await;
+}
+
+async fn a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    let st = stripe_tenant(&mut app, &ls, "kos", "KOS", &[2]).await;
+    let p = started(&app, &st, None).await;
+    let (intent, secret) = (p["intent_id"].as_str().unwrap(), p["client_secret"].as_str().unwrap());
+    let card = stripe_js::create_card(ls.base(), CARD_3DS).await;
+    stripe_js::pay_with(ls.base(), intent, secret, &card).await;
+    let failed = stripe_js::authenticate_3ds(ls.base(), intent, secret, false).await;
+    assert_eq!(failed["error"]["code"], "payment_intent_authentication_failure", "{failed}");
+    // No event comes. Past the quote's 30 minutes and the 15 of grace, the
+    // re-check cancels the intent at the provider.
+    app.clock.advance(chrono::Duration::minutes(46));
+    eventually("the re-check's cancel", || async { stored_status(&app, &p).await == "canceled" }).await;
+    assert_eq!(stripe_js::retrieve_intent(ls.base(), intent).await["status"], "canceled");
+    app.finish().await;
+}
+
+async fn events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    let st = stripe_tenant(&mut app, &ls, "leros", "LER", &[4]).await;
+    let other = stripe_tenant(&mut app, &ls, "patmos", "PAT", &[6]).await;
+    let p = started(&app, &st, None).await;
+    let (intent, secret) = (p["intent_id"].as_str().unwrap(), p["client_secret"].as_str().unwrap());
+
+    // Stripe goes away (a closed port) before the success is delivered.
+    set_provider(&app, &st.slug, "http://127.0.0.1:9", &st.secret).await;
+    stripe_js::pay_with(ls.base(), intent, secret, PM_VISA).await;
+    let intent_owned = intent.to_string();
+    eventually("the event, kept for a retry", || async {
+        scalar(
+            &app,
+            "select count(*) from provider_events where object_id = $1 and status = 'received' and attempts > 0",
+            &intent_owned,
+        )
+        .await
+            >= 1
+    })
+    .await;
+    assert_eq!(stored_status(&app, &p).await, "awaiting_payment");
+
+    // Another tenant, with its own valid signature, reports this intent: ignored.
+    let body = stored_event(&app, st.t.id, "payment_intent.succeeded", intent).await;
+    let forwarded = body.replace("\"id\": \"evt_", "\"id\": \"evt_other_");
+    let sig = sign(forwarded.as_bytes(), &other.secret, wall_unix());
+    assert_eq!(post_event(&app, other.t.id, &forwarded, &sig).await, 200);
+
+    // Stripe is back: the retry applies the success once.
+    set_provider(&app, &st.slug, ls.base(), &st.secret).await;
+    app.clock.advance(chrono::Duration::minutes(10));
+    eventually("the retried event", || async { stored_status(&app, &p).await == "succeeded" }).await;
+    eventually("the other tenant's copy, ignored", || async {
+        scalar(&app, "select count(*) from provider_events where status = 'ignored' and id like 'evt_other_%' and object_id = $1", &intent_owned).await == 1
+    })
+    .await;
+    app.finish().await;
+}
+
+crate::db_tests!(
+    pays_partly_after_a_decline_then_fully_with_3ds_and_refunds,
+    a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck,
+    events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored
+);
