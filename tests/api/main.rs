@@ -7,6 +7,7 @@
 mod helpers;
 
 mod audit_cli;
+mod card_concurrency;
 mod card_sandbox;
 mod card_stripe;
 mod concurrency;
