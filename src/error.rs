@@ -241,3 +241,14 @@ impl From<crate::collect::refund::RefundFailure> for AppError {
         }
     }
 }
+
+impl From<crate::collect::write_off::WriteOffError> for AppError {
+    fn from(e: crate::collect::write_off::WriteOffError) -> Self {
+        use crate::collect::write_off::WriteOffError;
+        match e {
+            WriteOffError::NotFound => AppError::NotFound,
+            n @ WriteOffError::NothingOutstanding => AppError::Conflict { kind: "nothing-owed", detail: n.to_string() },
+            WriteOffError::Store(s) => s.into(),
+        }
+    }
+}

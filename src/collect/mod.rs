@@ -10,3 +10,4 @@ pub mod refund;
 pub mod sandbox;
 pub mod stripe;
 pub mod worker;
+pub mod write_off;

@@ -326,6 +326,12 @@ pub async fn by_rf(db: &Db, tenant: Uuid, rf: &str) -> StoreResult<Option<DebtRe
     row.map(to_record).transpose()
 }
 
+pub async fn by_id(conn: Conn<'_>, tenant: Uuid, id: Uuid) -> StoreResult<Option<DebtRecord>> {
+    const Q: &str = select_debt!("where d.tenant_id = $1 and d.id = $2");
+    let row: Option<DebtRow> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
+    row.map(to_record).transpose()
+}
+
 pub async fn by_party(conn: Conn<'_>, tenant: Uuid, party: Uuid) -> StoreResult<Vec<DebtRecord>> {
     const Q: &str = select_debt!("where d.tenant_id = $1 and d.party_id = $2 order by d.due_on, d.id");
     let rows: Vec<DebtRow> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(party).fetch_all(c).await)?;

@@ -140,6 +140,43 @@ pub async fn credit_left_by(db: &super::Db, tenant: Uuid, payment: Uuid) -> Stor
     Ok(super::on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).bind(payment).fetch_one(p).await)?)
 }
 
+/// A debt written off by an officer's decision.
+#[derive(Debug, Clone)]
+pub struct WriteOff {
+    pub id: Uuid,
+    pub debt_id: Uuid,
+    pub principal_cents: i64,
+    pub surcharge_cents: i64,
+    pub written_on: NaiveDate,
+}
+
+pub async fn insert_write_off(
+    tx: &mut Tx,
+    tenant: Uuid,
+    w: &WriteOff,
+    reason: &str,
+    decision: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    const Q: &str =
+        "insert into write_offs (tenant_id, id, debt_id, principal_cents, surcharge_cents, reason, decision,
+        written_on, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(w.id)
+        .bind(w.debt_id)
+        .bind(w.principal_cents)
+        .bind(w.surcharge_cents)
+        .bind(reason)
+        .bind(decision)
+        .bind(w.written_on)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// How many payments the tenant has (the demo seeds its payments only once).
 pub async fn count(db: &super::Db, tenant: Uuid) -> StoreResult<i64> {
     const Q: &str = "select count(*) from payments where tenant_id = $1";

@@ -25,3 +25,4 @@ mod platform;
 mod refunds;
 mod rf_stdnum;
 mod stripe_js;
+mod write_off;

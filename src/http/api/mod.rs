@@ -58,6 +58,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::start_payment))
         .routes(routes!(payments::get_payment))
         .routes(routes!(payments::create_refund))
+        .routes(routes!(payments::write_off_debt))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(debts::import_roll))

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::collect::card::{self, NewQuote, QuoteRequest};
 use crate::collect::providers::CardProvider;
 use crate::collect::refund::{self, RefundRequest};
+use crate::collect::write_off;
 use crate::domain::money::{ApiAmount, Cents};
 use crate::domain::payment_state::PaymentState;
 use crate::error::{AppError, AppResult, InternalError};
@@ -328,4 +329,65 @@ pub async fn create_refund(
         Err(e) => return Err(e.into()),
     };
     Ok((StatusCode::CREATED, Json(refund_view(&settled))).into_response())
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WriteOffBody {
+    pub reason: String,
+    /// The number of the decision that authorises the write-off.
+    pub decision: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct WriteOffView {
+    pub id: Uuid,
+    pub debt_id: Uuid,
+    pub principal: String,
+    pub surcharge: String,
+    pub written_on: chrono::NaiveDate,
+}
+
+/// Writes off what a debt has outstanding today, by an officer's decision.
+/// Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/debts/{id}/write-off", tag = "payments", request_body = WriteOffBody,
+    params(("id" = Uuid, Path, description = "the debt"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retries with the same key and body write off once")),
+    responses((status = 201, body = WriteOffView), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn write_off_debt(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    Path(id): Path<Uuid>,
+    req: IdemJson<WriteOffBody>,
+) -> AppResult<Response> {
+    let (reason, decision) = (req.body.reason.trim().to_string(), req.body.decision.trim().to_string());
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "give a reason of 1 to 500 characters"));
+    }
+    if decision.is_empty() || decision.chars().count() > 100 {
+        return Err(AppError::invalid("decision", "give the decision's number (1 to 100 characters)"));
+    }
+    let request = write_off::WriteOffRequest { debt_id: id, reason, decision };
+    let (tenant, actor, now, db) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now(), st.db.clone());
+    idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                let w = write_off::write_off(&db, tx, &tenant, now, &actor, &request).await?;
+                let view = WriteOffView {
+                    id: w.id,
+                    debt_id: w.debt_id,
+                    principal: Cents::new(w.principal_cents).to_api_string(),
+                    surcharge: Cents::new(w.surcharge_cents).to_api_string(),
+                    written_on: w.written_on,
+                };
+                Ok((StatusCode::CREATED, to_json(&view)?))
+            })
+        }),
+    )
+    .await
 }
