@@ -124,6 +124,21 @@ create table refunds (
 );
 create index refunds_by_payment on refunds (tenant_id, payment_id);
 
+-- Card disputes (chargebacks): what the provider withdrew, and what Tameio
+-- took back off the debts for it until the dispute closes.
+create table disputes (
+    tenant_id uuid not null,
+    id text not null,
+    payment_id uuid not null,
+    amount_cents bigint not null,
+    taken_cents bigint not null,
+    status text not null check (status in ('open', 'won', 'lost')),
+    created_at timestamptz not null,
+    closed_at timestamptz,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, payment_id) references payments (tenant_id, id)
+);
+
 create table write_offs (
     tenant_id uuid not null,
     id uuid not null,

@@ -124,6 +124,21 @@ create table refunds (
 );
 create index refunds_by_payment on refunds (tenant_id, payment_id);
 
+-- Card disputes (chargebacks): what the provider withdrew, and what Tameio
+-- took back off the debts for it until the dispute closes.
+create table disputes (
+    tenant_id blob not null,
+    id text not null,
+    payment_id blob not null,
+    amount_cents integer not null,
+    taken_cents integer not null,
+    status text not null check (status in ('open', 'won', 'lost')),
+    created_at text not null,
+    closed_at text,
+    primary key (tenant_id, id),
+    foreign key (tenant_id, payment_id) references payments (tenant_id, id)
+);
+
 create table write_offs (
     tenant_id blob not null,
     id blob not null,

@@ -23,6 +23,8 @@ use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 pub enum Channel {
     BankTransfer,
     Card,
+    /// A card dispute won: the disputed funds come back to be allocated again.
+    DisputeReinstated,
 }
 
 impl Channel {
@@ -30,6 +32,7 @@ impl Channel {
         match self {
             Channel::BankTransfer => "bank_transfer",
             Channel::Card => "card",
+            Channel::DisputeReinstated => "dispute_reinstated",
         }
     }
 }
@@ -195,6 +198,7 @@ pub async fn book(
     let mut entries: Vec<JournalEntry> = vec![match b.channel {
         Channel::BankTransfer => postings::bank_credit_booked(b.amount)?,
         Channel::Card => postings::card_payment_succeeded(b.amount)?,
+        Channel::DisputeReinstated => postings::dispute_reinstated(b.amount)?,
     }];
     if !portions.is_empty() {
         entries.push(postings::allocation(&portions)?);

@@ -23,17 +23,17 @@ use super::card::{self, CardError, receipt_series};
 use super::provider::{ProviderError, RefundStatus};
 use super::providers::CardProvider;
 use crate::domain::actor::Actor;
-use crate::domain::allocation::{AppliedPortion, RefundError as PlanError, plan_refund};
+use crate::domain::allocation::{AppliedPortion, RefundError as PlanError, RefundPlan, plan_refund};
 use crate::domain::journal::{Account, DebtPortion, postings};
 use crate::domain::money::Cents;
 use crate::domain::payment_state::{PaymentEvent, PaymentState};
 use crate::domain::secret::random_token;
-use crate::domain::tenant::{Tenant, TenantMode};
+use crate::domain::tenant::{RevenueCode, Tenant, TenantMode};
 use crate::store::card_payments::{self, CardPayment};
 use crate::store::journal::{self, NewEvent};
 use crate::store::payments::{self, NewAllocation};
 use crate::store::receipts::{self, NewReceipt, ReceiptKind};
-use crate::store::refunds::{self, RefundRecord};
+use crate::store::refunds::{self, AppliedRow, RefundRecord};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 
 #[derive(Debug, Clone)]
@@ -180,18 +180,28 @@ async fn settle(
     Ok(settled)
 }
 
-/// Takes the refund's money back off the payment's credit and debts, and
-/// books it: reversal allocations, journal, cancellation receipt, payment
-/// state and audit.
-async fn take_back(
+/// What a payment still holds: each allocation net of its reversals, and
+/// the credit it left.
+pub async fn holdings(tx: &mut Tx, tenant: Uuid, payment: Uuid) -> Result<(Vec<AppliedRow>, Cents), StoreError> {
+    let applied = refunds::applied(tx, tenant, payment).await?;
+    let credit = Cents::new(refunds::credit_left(tx, tenant, payment).await?);
+    Ok((applied, credit))
+}
+
+/// Takes `amount` back off what a payment holds (unused credit first, then
+/// allocations newest first) and writes the reversal allocations and credit
+/// movement; returns the plan and its journal portions. The caller holds
+/// the party's lock and books the rest.
+pub async fn reverse(
     tx: &mut Tx,
     tenant: &Tenant,
-    tenant_codes: &[crate::domain::tenant::RevenueCode],
+    tenant_codes: &[RevenueCode],
     now: DateTime<Utc>,
-    refund: &RefundRecord,
-) -> Result<(), RefundFailure> {
-    let payment = card_payments::by_id(Conn::Tx(tx), tenant.id, refund.payment_id).await?.ok_or(CardError::NotFound)?;
-    let applied = refunds::applied(tx, tenant.id, payment.id).await?;
+    payment: &CardPayment,
+    amount: Cents,
+    reason: &str,
+) -> Result<(RefundPlan, Vec<DebtPortion>), RefundFailure> {
+    let (applied, credit) = holdings(tx, tenant.id, payment.id).await?;
     let portions: Vec<AppliedPortion> = applied
         .iter()
         .enumerate()
@@ -203,8 +213,6 @@ async fn take_back(
             seq: i64::try_from(i).unwrap_or(i64::MAX),
         })
         .collect();
-    let credit = Cents::new(refunds::credit_left(tx, tenant.id, payment.id).await?);
-    let amount = Cents::new(refund.amount_cents);
     let plan = plan_refund(amount, credit, &portions)?;
 
     let version = i64::from(tenant.policies.allocation.version);
@@ -233,7 +241,7 @@ async fn take_back(
             payment.party_id,
             Some(payment.id),
             -plan.from_credit.get(),
-            "refund",
+            reason,
             now,
         )
         .await?;
@@ -254,6 +262,23 @@ async fn take_back(
             surcharge_code,
         });
     }
+    Ok((plan, journal_portions))
+}
+
+/// Takes the refund's money back off the payment's credit and debts, and
+/// books it: reversal allocations, journal, cancellation receipt, payment
+/// state and audit.
+async fn take_back(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    tenant_codes: &[RevenueCode],
+    now: DateTime<Utc>,
+    refund: &RefundRecord,
+) -> Result<(), RefundFailure> {
+    let payment = card_payments::by_id(Conn::Tx(tx), tenant.id, refund.payment_id).await?.ok_or(CardError::NotFound)?;
+    let amount = Cents::new(refund.amount_cents);
+    let (plan, journal_portions) = reverse(tx, tenant, tenant_codes, now, &payment, amount, "refund").await?;
+    let today = tenant.local_date(now);
     let entry = postings::refund(&journal_portions, plan.from_credit, Account::CardClearing)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let ev = NewEvent {
@@ -321,4 +346,44 @@ pub async fn retry_pending(db: &Db, now: DateTime<Utc>) -> Result<usize, RefundF
         }
     }
     Ok(done)
+}
+
+/// A refund made at the provider outside Tameio (Stripe's dashboard), known
+/// from a verified `charge.refunded` event: whatever the charge has refunded
+/// beyond Tameio's own refunds is taken back now, as a refund of its own.
+pub async fn record_external(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    payment_id: Uuid,
+    amount_refunded: Cents,
+    event_id: &str,
+) -> Result<(), RefundFailure> {
+    let tenant_codes = tenants::revenue_codes(db, tenant.id).await?;
+    let party = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?.party_id;
+    let mut tx = db.begin_write().await?;
+    if !crate::store::provider_events::finish(&mut tx, tenant.id, event_id, "applied", now).await? {
+        return Ok(());
+    }
+    payments::lock_party(&mut tx, tenant.id, party).await?;
+    let payment = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
+    let ours = refunds::reserved(Conn::Tx(&mut tx), tenant.id, payment.id).await?;
+    let extra = amount_refunded.get() - ours;
+    let state = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Anomaly);
+    if extra > 0 && refundable_states(state) {
+        let refund = RefundRecord {
+            id: Uuid::now_v7(),
+            payment_id: payment.id,
+            amount_cents: extra.min(payment.amount_cents - ours),
+            status: "pending".into(),
+            provider_ref: None,
+            reason: "refunded at the provider".into(),
+            created_at: crate::store::truncate_micros(now),
+        };
+        refunds::insert(&mut tx, tenant.id, &refund).await?;
+        take_back(&mut tx, tenant, &tenant_codes, now, &refund).await?;
+        refunds::set_status(&mut tx, tenant.id, refund.id, "succeeded", Some(event_id)).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

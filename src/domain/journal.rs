@@ -270,6 +270,26 @@ pub mod postings {
     /// A refund takes money back off debts (and out of the party's credit)
     /// and pays it out through `out` (card clearing or the bank).
     pub fn refund(portions: &[DebtPortion], from_credit: Cents, out: Account) -> Result<JournalEntry, JournalError> {
+        taken_back(EventKind::Refund, portions, from_credit, out)
+    }
+
+    /// A dispute opened: the provider withdrew the money, so what it had paid
+    /// is taken back off the debts into disputed funds until it closes.
+    pub fn dispute(portions: &[DebtPortion], from_credit: Cents) -> Result<JournalEntry, JournalError> {
+        taken_back(EventKind::Dispute, portions, from_credit, Account::DisputedFunds)
+    }
+
+    /// A dispute won: the disputed funds come back as cash to allocate again.
+    pub fn dispute_reinstated(amount: Cents) -> Result<JournalEntry, JournalError> {
+        transfer(EventKind::Reversal, Account::DisputedFunds, Account::UnappliedCash, amount)
+    }
+
+    fn taken_back(
+        kind: EventKind,
+        portions: &[DebtPortion],
+        from_credit: Cents,
+        out: Account,
+    ) -> Result<JournalEntry, JournalError> {
         let mut lines = Vec::new();
         let mut total = from_credit;
         for p in portions {
@@ -296,7 +316,7 @@ pub mod postings {
             lines.push(JournalLine::debit(Account::PartyCredit, from_credit));
         }
         lines.push(JournalLine::credit(out, total));
-        JournalEntry::new(EventKind::Refund, lines)
+        JournalEntry::new(kind, lines)
     }
 
     pub fn write_off(debt_rf: &str, amount: Cents, expense_code: &str) -> Result<JournalEntry, JournalError> {

@@ -69,7 +69,8 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
     }
 
     // Invariant 2: a successful payment's amount, less what refunds gave
-    // back, is its allocations plus the credit it left.
+    // back and what open or lost disputes took, is its allocations plus the
+    // credit it left.
     const PAYMENTS: &str = "select p.id, p.amount_cents,
             cast(coalesce((select sum(a.principal_cents + a.surcharge_cents) from allocations a
                 where a.tenant_id = p.tenant_id and a.payment_id = p.id), 0) as bigint),
@@ -77,13 +78,16 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
                 where c.tenant_id = p.tenant_id and c.payment_id = p.id), 0) as bigint),
             cast(coalesce((select sum(r.amount_cents) from refunds r
                 where r.tenant_id = p.tenant_id and r.payment_id = p.id and r.status = 'succeeded'), 0) as bigint)
-        from payments p where p.tenant_id = $1 and p.status in ('succeeded', 'partially_refunded', 'refunded')";
+            + cast(coalesce((select sum(d.taken_cents) from disputes d
+                where d.tenant_id = p.tenant_id and d.payment_id = p.id and d.status in ('open', 'lost')), 0) as bigint)
+        from payments p where p.tenant_id = $1 and p.status in
+            ('succeeded', 'partially_refunded', 'refunded', 'disputed', 'dispute_won', 'dispute_lost')";
     let rows: Vec<(uuid::Uuid, i64, i64, i64, i64)> =
         on_pool!(db, |p| sqlx::query_as(PAYMENTS).bind(tenant).fetch_all(p).await)?;
     for (id, amount, allocated, credit, refunded) in rows {
         if amount - refunded != allocated + credit || credit < 0 {
             out.push(format!(
-                "payment {id}: amount {amount} - refunded {refunded} != allocated {allocated} + credit {credit}"
+                "payment {id}: amount {amount} - refunded or disputed {refunded} != allocated {allocated} + credit {credit}"
             ));
         }
     }
@@ -109,7 +113,8 @@ pub async fn check(db: &Db, tenant: Uuid) -> StoreResult<Vec<String>> {
         }
     }
     const UNRECEIPTED: &str = "select count(*) from payments p where p.tenant_id = $1 and p.channel = 'card'
-        and p.status in ('succeeded', 'partially_refunded', 'refunded') and (select count(*) from receipts r
+        and p.status not in ('created', 'awaiting_payment', 'processing', 'canceled', 'expired', 'anomaly')
+        and (select count(*) from receipts r
             where r.tenant_id = p.tenant_id and r.payment_id = p.id and r.kind = 'receipt') <> 1";
     let n: i64 = on_pool!(db, |p| sqlx::query_scalar(UNRECEIPTED).bind(tenant).fetch_one(p).await)?;
     if n > 0 {

@@ -40,20 +40,22 @@ pub struct DueEvent {
     pub kind: String,
     pub object_id: Option<String>,
     pub attempts: i64,
+    /// The verified delivery, for the few fields a retrieve cannot give.
+    pub body: String,
 }
 
 /// Events still `received` whose next attempt is due, oldest first. Claiming
 /// is by pushing `next_attempt_at` forward: another node that reads the same
 /// row later sees it not yet due (a crash leaves it due again after the lease).
 pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, limit: i64) -> StoreResult<Vec<DueEvent>> {
-    const PICK: &str = "select tenant_id, id, type, object_id, attempts from provider_events
+    const PICK: &str = "select tenant_id, id, type, object_id, attempts, body from provider_events
         where status = 'received' and next_attempt_at <= $1 order by received_at, id limit $2";
     const TAKE: &str = "update provider_events set next_attempt_at = $4
         where tenant_id = $1 and id = $2 and status = 'received' and next_attempt_at <= $3";
-    let rows: Vec<(Uuid, String, String, Option<String>, i64)> =
+    let rows: Vec<(Uuid, String, String, Option<String>, i64, String)> =
         on_pool!(db, |p| sqlx::query_as(PICK).bind(now).bind(limit).fetch_all(p).await)?;
     let mut out = Vec::with_capacity(rows.len());
-    for (tenant_id, id, kind, object_id, attempts) in rows {
+    for (tenant_id, id, kind, object_id, attempts, body) in rows {
         let taken = on_pool!(db, |p| sqlx::query(TAKE)
             .bind(tenant_id)
             .bind(&id)
@@ -63,7 +65,7 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, lim
             .await
             .map(|r| r.rows_affected()))?;
         if taken == 1 {
-            out.push(DueEvent { tenant_id, id, kind, object_id, attempts });
+            out.push(DueEvent { tenant_id, id, kind, object_id, attempts, body });
         }
     }
     Ok(out)

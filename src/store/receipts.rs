@@ -157,8 +157,8 @@ pub async fn lines(db: &Db, tenant: Uuid, payment: Uuid) -> StoreResult<Vec<Rece
         where a.tenant_id = $1 and a.payment_id = $2
         group by d.id, d.rf, d.kind, d.fiscal_year, d.revenue_code, d.description, d.due_on
         order by d.due_on, d.id";
-    let rows: Vec<(String, String, i64, Option<String>, String, i64, i64)> =
-        on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(payment).fetch_all(p).await)?;
+    type LineRow = (String, String, i64, Option<String>, String, i64, i64);
+    let rows: Vec<LineRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(payment).fetch_all(p).await)?;
     Ok(rows
         .into_iter()
         .map(|r| ReceiptLine {

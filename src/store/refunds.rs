@@ -83,12 +83,10 @@ pub async fn by_id(tx: &mut Tx, tenant: Uuid, id: Uuid) -> StoreResult<Option<Re
 /// Refunds the provider has not confirmed yet, oldest first (the worker
 /// asks again with the same idempotency key).
 pub async fn pending(db: &Db, limit: i64) -> StoreResult<Vec<(Uuid, RefundRecord)>> {
-    let q = format!(
-        "select tenant_id, id, payment_id, amount_cents, status, provider_ref, reason, created_at from refunds
-         where status = 'pending' order by created_at limit $1"
-    );
-    let rows: Vec<(Uuid, Uuid, Uuid, i64, String, Option<String>, String, DateTime<Utc>)> =
-        on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(limit).fetch_all(p).await)?;
+    const Q: &str = "select tenant_id, id, payment_id, amount_cents, status, provider_ref, reason, created_at
+        from refunds where status = 'pending' order by created_at limit $1";
+    type PendingRow = (Uuid, Uuid, Uuid, i64, String, Option<String>, String, DateTime<Utc>);
+    let rows: Vec<PendingRow> = on_pool!(db, |p| sqlx::query_as(Q).bind(limit).fetch_all(p).await)?;
     Ok(rows.into_iter().map(|r| (r.0, to_record((r.1, r.2, r.3, r.4, r.5, r.6, r.7)))).collect())
 }
 
@@ -138,4 +136,54 @@ pub async fn credit_left(tx: &mut Tx, tenant: Uuid, payment: Uuid) -> StoreResul
     const Q: &str = "select cast(coalesce(sum(amount_cents), 0) as bigint) from credit_movements
         where tenant_id = $1 and payment_id = $2";
     Ok(on_tx!(tx, |c| sqlx::query_scalar(Q).bind(tenant).bind(payment).fetch_one(c).await)?)
+}
+
+/// A dispute as Tameio recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisputeRecord {
+    pub id: String,
+    pub payment_id: Uuid,
+    pub amount_cents: i64,
+    /// What was taken back off the debts when it opened.
+    pub taken_cents: i64,
+    pub status: String,
+}
+
+pub async fn insert_dispute(tx: &mut Tx, tenant: Uuid, d: &DisputeRecord, now: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str = "insert into disputes (tenant_id, id, payment_id, amount_cents, taken_cents, status, created_at)
+        values ($1, $2, $3, $4, $5, $6, $7)";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(&d.id)
+        .bind(d.payment_id)
+        .bind(d.amount_cents)
+        .bind(d.taken_cents)
+        .bind(&d.status)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|x| x.rows_affected()))
+    .map_err(StoreError::from_insert)?;
+    Ok(())
+}
+
+pub async fn dispute(tx: &mut Tx, tenant: Uuid, id: &str) -> StoreResult<Option<DisputeRecord>> {
+    const Q: &str =
+        "select id, payment_id, amount_cents, taken_cents, status from disputes where tenant_id = $1 and id = $2";
+    let row: Option<(String, Uuid, i64, i64, String)> =
+        on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
+    Ok(row.map(|r| DisputeRecord { id: r.0, payment_id: r.1, amount_cents: r.2, taken_cents: r.3, status: r.4 }))
+}
+
+pub async fn close_dispute(tx: &mut Tx, tenant: Uuid, id: &str, status: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    const Q: &str = "update disputes set status = $3, closed_at = $4 where tenant_id = $1 and id = $2";
+    on_tx!(tx, |c| sqlx::query(Q)
+        .bind(tenant)
+        .bind(id)
+        .bind(status)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|x| x.rows_affected()))?;
+    Ok(())
 }

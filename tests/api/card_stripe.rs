@@ -266,7 +266,91 @@ async fn events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored(be
     app.finish().await;
 }
 
+/// Pays the tenant's started payment with a good card and waits for the webhook.
+async fn pay_visa(app: &TestApp, ls: &LocalStripe, p: &Value) -> String {
+    let intent = p["intent_id"].as_str().unwrap();
+    let paid = stripe_js::pay_with(ls.base(), intent, p["client_secret"].as_str().unwrap(), PM_VISA).await;
+    assert_eq!(paid["paymentIntent"]["status"], "succeeded", "{paid}");
+    eventually("the success webhook", || async { stored_status(app, p).await == "succeeded" }).await;
+    stripe_js::retrieve_intent(ls.base(), intent).await["latest_charge"]["id"].as_str().unwrap().to_string()
+}
+
+/// Sends an event localstripe cannot produce, signed as Stripe would.
+async fn signed_event(app: &TestApp, st: &StripeTenant, kind: &str, object: Value) {
+    let body = json!({
+        "id": format!("evt_{}", Uuid::new_v4().simple()),
+        "object": "event",
+        "type": kind,
+        "created": wall_unix(),
+        "data": {"object": object},
+    })
+    .to_string();
+    let sig = sign(body.as_bytes(), &st.secret, wall_unix());
+    assert_eq!(post_event(app, st.t.id, &body, &sig).await, 200);
+}
+
+async fn outstanding(app: &TestApp, st: &StripeTenant) -> i64 {
+    let (_, page) = app.get("/api/v1/debts", Some(&st.t.key)).await;
+    page["debts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["outstanding"].as_str().unwrap().replace('.', "").parse::<i64>().unwrap())
+        .sum()
+}
+
+async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    let st = stripe_tenant(&mut app, &ls, "syme", "SYM", &[0, 1]).await;
+    let total = outstanding(&app, &st).await;
+    let a = started(&app, &st, Some("20.00")).await;
+    let charge_a = pay_visa(&app, &ls, &a).await;
+    let b = started(&app, &st, None).await;
+    let charge_b = pay_visa(&app, &ls, &b).await;
+    assert_eq!(outstanding(&app, &st).await, 0);
+    let (ia, ib) = (a["intent_id"].clone(), b["intent_id"].clone());
+    let b_amount: i64 = total - 2000;
+
+    // Refunded 3.00 from Stripe's dashboard: Tameio follows.
+    signed_event(
+        &app,
+        &st,
+        "charge.refunded",
+        json!({"id": charge_b, "object": "charge", "payment_intent": ib,
+        "amount": b_amount, "amount_refunded": 300}),
+    )
+    .await;
+    eventually("the external refund", || async { outstanding(&app, &st).await == 300 }).await;
+    assert_eq!(stored_status(&app, &b).await, "partially_refunded");
+
+    // A dispute on b takes what b still holds back off the debts; won, it comes back.
+    let dispute_b = json!({"id": "dp_b", "object": "dispute", "charge": charge_b, "payment_intent": ib,
+        "amount": b_amount, "status": "needs_response"});
+    signed_event(&app, &st, "charge.dispute.created", dispute_b.clone()).await;
+    eventually("the dispute", || async { stored_status(&app, &b).await == "disputed" }).await;
+    assert_eq!(outstanding(&app, &st).await, b_amount);
+    let mut won = dispute_b.clone();
+    won["status"] = json!("won");
+    signed_event(&app, &st, "charge.dispute.closed", won).await;
+    eventually("the dispute won", || async { stored_status(&app, &b).await == "dispute_won" }).await;
+    assert_eq!(outstanding(&app, &st).await, 300);
+
+    // A dispute on a, lost: the debts stay reopened.
+    let dispute_a = json!({"id": "dp_a", "object": "dispute", "charge": charge_a, "payment_intent": ia,
+        "amount": 2000, "status": "needs_response"});
+    signed_event(&app, &st, "charge.dispute.created", dispute_a.clone()).await;
+    eventually("the dispute on a", || async { stored_status(&app, &a).await == "disputed" }).await;
+    let mut lost = dispute_a;
+    lost["status"] = json!("lost");
+    signed_event(&app, &st, "charge.dispute.closed", lost).await;
+    eventually("the dispute lost", || async { stored_status(&app, &a).await == "dispute_lost" }).await;
+    assert_eq!(outstanding(&app, &st).await, 2300);
+    app.finish().await;
+}
+
 crate::db_tests!(
+    refunds_at_stripe_and_disputes_come_from_signed_events,
     pays_partly_after_a_decline_then_fully_with_3ds_and_refunds,
     a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck,
     events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored

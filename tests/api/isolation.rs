@@ -18,6 +18,17 @@ async fn every_route_hides_other_tenants(b: Backend) {
     assert_eq!(app.import_roll(&bt.key, &roll, "").await.0, 201);
     let (_, b_debts) = app.get("/api/v1/debts", Some(&bt.key)).await;
     let b_rf = b_debts["debts"][0]["rf"].as_str().unwrap().to_string();
+    let b_debt = b_debts["debts"][0]["id"].as_str().unwrap().to_string();
+    let b_party = b_debts["debts"][0]["party_id"].as_str().unwrap().to_string();
+    // And a card payment, paid.
+    let (_, b_quote) = app.post("/api/v1/quotes", Some(&bt.key), &json!({"party_id": b_party})).await;
+    let b_quote = b_quote["id"].as_str().unwrap().to_string();
+    let (_, b_payment) = app.post(&format!("/api/v1/quotes/{b_quote}/payment"), Some(&bt.key), &json!({})).await;
+    tameio::collect::sandbox::Sandbox::new(app.db.clone(), bt.id)
+        .act(b_payment["intent_id"].as_str().unwrap(), tameio::collect::sandbox::SandboxAction::Succeed)
+        .await
+        .unwrap();
+    let b_payment = b_payment["id"].as_str().unwrap().to_string();
     // What a public lookup must never show, of any tenant.
     let personal = [
         "Γεώργιος Παπαδόπουλος".to_string(),
@@ -39,11 +50,22 @@ async fn every_route_hides_other_tenants(b: Backend) {
     let mut walked = 0;
     for (path, item) in paths {
         for method in item.as_object().unwrap().keys() {
-            let concrete = path.replace("{id}", &b_markers[2]).replace("{slug}", "bravo").replace("{rf}", &b_rf);
+            // B's own resource of the kind the route takes, and a body the route accepts.
+            let (id, body) = match path.as_str() {
+                "/api/v1/quotes/{id}/payment" => (&b_quote, json!({})),
+                "/api/v1/payments/{id}" => (&b_payment, json!({})),
+                "/api/v1/payments/{id}/refunds" => {
+                    (&b_payment, json!({"amount": "1.00", "expected_refundable": "1.00", "reason": "x"}))
+                }
+                "/api/v1/debts/{id}/write-off" => (&b_debt, json!({"reason": "x", "decision": "1"})),
+                "/api/v1/quotes" => (&b_debt, json!({"party_id": b_party})),
+                _ => (&b_markers[2], json!({"name": "x"})),
+            };
+            let concrete = path.replace("{id}", id).replace("{slug}", "bravo").replace("{rf}", &b_rf);
             assert!(!concrete.contains('{'), "the walk does not know a parameter of {path}");
             let req = match method.as_str() {
                 "get" => app.client.get(app.url(&concrete)),
-                "post" => app.client.post(app.url(&concrete)).json(&json!({"name": "x"})),
+                "post" => app.client.post(app.url(&concrete)).json(&body),
                 "put" => app.client.put(app.url(&concrete)).json(&json!({})),
                 "delete" => app.client.delete(app.url(&concrete)),
                 other => panic!("unexpected method {other}"),
