@@ -22,6 +22,7 @@ pub enum CardProvider {
 #[derive(Debug, Clone)]
 pub struct StripeProvider {
     pub client: StripeClient,
+    pub api_base: String,
     pub publishable_key: String,
     pub js_url: String,
 }
@@ -67,6 +68,7 @@ impl CardProvider {
                 let client = StripeClient::new(&cfg).map_err(|_| SetupError::Incomplete("API base URL"))?;
                 Ok(CardProvider::Stripe(Box::new(StripeProvider {
                     client,
+                    api_base: cfg.api_base,
                     publishable_key: s.publishable_key.clone().ok_or(SetupError::Incomplete("publishable key"))?,
                     js_url: s.js_url.clone().unwrap_or_else(|| "https://js.stripe.com/v3/".into()),
                 })))
@@ -87,6 +89,13 @@ impl CardProvider {
         match self {
             CardProvider::Sandbox(_) => None,
             CardProvider::Stripe(s) => Some(s.publishable_key.clone()),
+        }
+    }
+
+    pub fn api_base(&self) -> Option<String> {
+        match self {
+            CardProvider::Sandbox(_) => None,
+            CardProvider::Stripe(s) => Some(s.api_base.clone()),
         }
     }
 

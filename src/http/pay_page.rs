@@ -39,6 +39,35 @@ pub fn router() -> Router<AppState> {
         .route("/pay/{link}/return", get(page))
         .route("/pay/{link}/start", post(start))
         .route("/pay/{link}/sandbox", post(sandbox))
+        .route("/static/card.js", get(card_script))
+}
+
+async fn card_script() -> Response {
+    use axum::response::IntoResponse;
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/card.js"),
+    )
+        .into_response()
+}
+
+/// The origin (scheme, host, port) of a URL, for a CSP source.
+fn origin(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(u.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// The card step loads Stripe.js, which talks to Stripe's API and shows the
+/// card field in its own frame: only this page allows those origins.
+fn card_csp(provider: &CardProvider) -> Option<axum::http::HeaderValue> {
+    let js = origin(&provider.js_url()?)?;
+    let api = provider.api_base().and_then(|a| origin(&a)).unwrap_or_else(|| "https://api.stripe.com".into());
+    let csp = format!(
+        "default-src 'self'; img-src 'self' data: https://*.stripe.com; style-src 'self' 'unsafe-inline'; \
+         script-src 'self' {js}; frame-src {js} https://hooks.stripe.com; connect-src 'self' {api} {js}; \
+         frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+    );
+    axum::http::HeaderValue::from_str(&csp).ok()
 }
 
 struct Texts {
@@ -201,6 +230,7 @@ async fn page(
         }
     };
     let lines = quote_lines(&st, &tenant, &quote).await.map_err(fail)?;
+    let csp = if matches!(state, PayState::Card { .. }) { card_csp(&provider) } else { None };
     let csrf = secret::random_token();
     let body = PayPage {
         lang: lang_code(lang),
@@ -217,6 +247,9 @@ async fn page(
     };
     let mut res = render(StatusCode::OK, &body);
     res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, CSRF_COOKIE, &csrf, 3600));
+    if let Some(csp) = csp {
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
     Ok(res)
 }
 

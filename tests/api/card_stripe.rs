@@ -71,6 +71,8 @@ async fn started(app: &TestApp, st: &StripeTenant, amount: Option<&str>) -> Valu
         app.post(&format!("/api/v1/quotes/{}/payment", q["id"].as_str().unwrap()), Some(&st.t.key), &json!({})).await;
     assert_eq!(s, 201, "{p}");
     assert_eq!(p["provider"], "stripe");
+    let mut p = p;
+    p["pay_url"] = q["pay_url"].clone();
     p
 }
 
@@ -148,6 +150,13 @@ async fn pays_partly_after_a_decline_then_fully_with_3ds_and_refunds(be: Backend
     // Partial payment: declined first, then paid on the same intent.
     let p = started(&app, &st, Some("20.00")).await;
     let (intent, secret) = (p["intent_id"].as_str().unwrap(), p["client_secret"].as_str().unwrap());
+    // The card page loads Stripe.js from the tenant's origin, allowed by this page's CSP only.
+    let page = app.client.get(app.url(p["pay_url"].as_str().unwrap())).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("data-key=\"{PUBLISHABLE_KEY}\"")) && html.contains("/static/card.js"), "{html}");
+    assert!(html.contains(&format!("src=\"{}/js.stripe.com/v3/\"", ls.base())), "{html}");
+    assert!(csp.contains(&format!("script-src 'self' {}", ls.base())), "{csp}");
     let declined = stripe_js::pay_with(ls.base(), intent, secret, PM_DECLINED).await;
     assert_eq!(declined["error"]["code"], "card_declined", "{declined}");
     let pid = p["id"].as_str().unwrap().to_string();
