@@ -24,6 +24,10 @@ pub struct Settings {
     /// How often the background worker looks for due work, besides being
     /// woken by each new webhook.
     pub worker_interval_ms: u64,
+    /// How long a node may hold a claimed provider event before another
+    /// node (or this one after a restart) takes it again. Longer than one
+    /// provider call with its timeout.
+    pub event_lease_s: u32,
 }
 
 impl Default for Settings {
@@ -34,6 +38,7 @@ impl Default for Settings {
             lookups_per_ip: 30,
             lookups_per_tenant: 600,
             worker_interval_ms: 1000,
+            event_lease_s: 60,
         }
     }
 }

@@ -67,6 +67,10 @@ pub enum Command {
         /// A proxy whose X-Forwarded-For header is believed (repeatable).
         #[arg(long = "trusted-proxy", env = "TAMEIO_TRUSTED_PROXIES", value_delimiter = ',')]
         trusted_proxies: Vec<std::net::IpAddr>,
+        /// Seconds a node holds a provider event it took before another node
+        /// (or this one, restarted) takes it again.
+        #[arg(long, env = "TAMEIO_EVENT_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=3600))]
+        event_lease_seconds: u32,
     },
     /// Serve the demo municipality (test mode, sandbox payments) on SQLite.
     Demo {
@@ -142,13 +146,18 @@ pub fn main() -> ExitCode {
 
 async fn run(cmd: Command) -> Result<ExitCode, CliError> {
     match cmd {
-        Command::Serve { addr, db, insecure_cookies, trusted_proxies } => {
+        Command::Serve { addr, db, insecure_cookies, trusted_proxies, event_lease_seconds } => {
             let db = db.open().await?;
             let listener = tokio::net::TcpListener::bind(addr).await?;
             let state = AppState::new(
                 db.clone(),
                 Arc::new(SystemClock),
-                Settings { secure_cookies: !insecure_cookies, trusted_proxies, ..Settings::default() },
+                Settings {
+                    secure_cookies: !insecure_cookies,
+                    trusted_proxies,
+                    event_lease_s: event_lease_seconds,
+                    ..Settings::default()
+                },
             );
             tracing::info!(addr = %listener.local_addr()?, database = db.dialect(), "serving");
             println!("Tameio listening on http://{}", listener.local_addr()?);

@@ -15,9 +15,6 @@ use super::refund;
 use crate::app::AppState;
 use crate::store::{card_payments, provider_events, tenants};
 
-/// How long a claimed event is left to its node before another may take it.
-const LEASE: chrono::Duration = chrono::Duration::seconds(120);
-
 /// Waits for work (a wake-up or the interval) until `stop` fires.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let interval = Duration::from_millis(state.settings.worker_interval_ms);
@@ -45,7 +42,8 @@ pub fn backoff(now: DateTime<Utc>, attempts: i64) -> DateTime<Utc> {
 pub async fn step(state: &AppState) -> Result<(), card::CardError> {
     let db = &state.db;
     let now = state.clock.now();
-    for ev in provider_events::claim_due(db, now, LEASE, 100).await? {
+    let lease = chrono::Duration::seconds(i64::from(state.settings.event_lease_s));
+    for ev in provider_events::claim_due(db, now, lease, 100).await? {
         match events::process(db, now, &ev).await {
             Ok(Outcome::Applied | Outcome::Ignored) => {}
             Ok(Outcome::Retry(why)) => {

@@ -87,7 +87,7 @@ impl TestDb {
         }
     }
 
-    async fn remove(&self) {
+    pub async fn remove(&self) {
         match &self.cleanup {
             Cleanup::Dir(d) => {
                 let _ = std::fs::remove_dir_all(d);

@@ -11,6 +11,7 @@ mod card_concurrency;
 mod card_sandbox;
 mod card_stripe;
 mod concurrency;
+mod crash;
 mod debts;
 mod health;
 mod isolation;
