@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use uuid::Uuid;
 
+use crate::domain::allocation::OpenDebt;
 use crate::domain::balance::{self, Balance, DebtFacts};
 use crate::domain::debt_kind::DebtKind;
 use crate::domain::money::Cents;
@@ -18,6 +19,18 @@ pub struct DebtStanding {
     pub debt: DebtRecord,
     pub kind: DebtKind,
     pub balance: Balance,
+}
+
+impl DebtStanding {
+    /// What the debt has due, as allocation sees it.
+    pub fn open_debt(&self) -> OpenDebt {
+        OpenDebt {
+            debt_id: self.debt.id,
+            due_on: self.debt.due_on,
+            principal_due: self.balance.principal_due(),
+            surcharge_due: self.balance.surcharges_due(),
+        }
+    }
 }
 
 /// Balances for stored debts as of `as_of`, with one query for all payments.

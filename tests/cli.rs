@@ -3,46 +3,16 @@
 // Test code states its expectations with unwrap and expect: a failure is the report.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "support/demo.rs"]
+mod demo;
+use demo::start_demo;
+
+use std::process::Command;
 
 fn tameio() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tameio"));
     c.env_remove("TAMEIO_DATABASE_URL").env_remove("TAMEIO_ADDR");
     c
-}
-
-/// A running demo, stopped when dropped (also when a test fails).
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `tameio demo` on a free port and reads its banner up to the key.
-fn start_demo(data: &std::path::Path) -> (Demo, String, String) {
-    let child = tameio()
-        .args(["demo", "--addr", "127.0.0.1:0", "--data"])
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start demo");
-    let mut demo = Demo(child);
-    let mut lines = BufReader::new(demo.0.stdout.take().expect("stdout")).lines();
-    let mut base = String::new();
-    loop {
-        let line = lines.next().expect("demo printed its banner").expect("line");
-        if let Some(rest) = line.split(" at ").nth(1).filter(|_| base.is_empty()) {
-            base = rest.trim().to_string();
-        }
-        if let Some(key) = line.strip_prefix("API key: ") {
-            return (demo, base, key.to_string());
-        }
-    }
 }
 
 fn get(url: &str, key: Option<&str>) -> (u16, String) {
@@ -60,7 +30,7 @@ fn get(url: &str, key: Option<&str>) -> (u16, String) {
 #[test]
 fn demo_serves_and_reuses_its_data_with_a_new_key() {
     let data = std::env::temp_dir().join(format!("tameio-demo-{}", uuid::Uuid::new_v4().simple()));
-    let (first, base, key1) = start_demo(&data);
+    let (first, base, key1) = start_demo(&data, None);
     assert_eq!(get(&format!("{base}/healthz"), None), (200, "ok".into()));
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key1));
     assert_eq!(status, 200);
@@ -75,7 +45,7 @@ fn demo_serves_and_reuses_its_data_with_a_new_key() {
     assert!(partly_paid >= 10, "some debts are partly paid: {partly_paid}");
     drop(first);
 
-    let (second, base, key2) = start_demo(&data);
+    let (second, base, key2) = start_demo(&data, None);
     assert_ne!(key1, key2, "each run mints a fresh key");
     let (status, body) = get(&format!("{base}/api/v1/tenant"), Some(&key2));
     assert_eq!(status, 200, "{body}");

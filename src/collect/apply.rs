@@ -6,15 +6,15 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::debts::standings;
+use crate::debts::{DebtStanding, standings};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self, Allocation, AllocationError, OpenDebt};
 use crate::domain::debt_kind::DebtKind;
 use crate::domain::journal::{DebtPortion, JournalEntry, JournalError, postings};
 use crate::domain::money::Cents;
-use crate::domain::tenant::{Component, RevenueCode, Tenant, TenantMode, YearClass, revenue_code_for};
+use crate::domain::tenant::{Component, RevenueCode, Tenant, YearClass, revenue_code_for};
 use crate::store::debts::DebtRecord;
-use crate::store::journal::{self, NewEvent};
+use crate::store::journal;
 use crate::store::payments::{self, NewAllocation, NewPayment};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 
@@ -148,15 +148,7 @@ pub async fn book(
     let records = debts::by_party(Conn::Tx(tx), tenant.id, b.party_id).await?;
     let chosen: Vec<_> = records.into_iter().filter(|d| b.debts.is_none_or(|ids| ids.contains(&d.id))).collect();
     let standing = standings(Conn::Tx(tx), tenant, chosen, b.as_of).await?;
-    let open: Vec<OpenDebt> = standing
-        .iter()
-        .map(|s| OpenDebt {
-            debt_id: s.debt.id,
-            due_on: s.debt.due_on,
-            principal_due: s.balance.principal_due(),
-            surcharge_due: s.balance.surcharges_due(),
-        })
-        .collect();
+    let open: Vec<OpenDebt> = standing.iter().map(DebtStanding::open_debt).collect();
     let plan = allocation::allocate(b.amount, &open, tenant.policies.allocation.split)?;
 
     let version = i64::from(tenant.policies.allocation.version);
@@ -208,14 +200,7 @@ pub async fn book(
     }
     let subject = format!("payment:{}", b.payment_id);
     for entry in &entries {
-        let ev = NewEvent {
-            entry,
-            occurred_at: now,
-            business_date: b.booked_on,
-            livemode: tenant.mode == TenantMode::Live,
-            subject: subject.clone(),
-        };
-        journal::append(tx, tenant.id, &ev).await?;
+        journal::post(tx, tenant, entry, now, b.booked_on, subject.clone()).await?;
     }
     Ok(plan)
 }

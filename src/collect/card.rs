@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::apply::{self, ApplyError, Booking, Channel};
 use super::provider::{Intent, IntentStatus, NewIntent, ProviderError};
 use super::providers::{CardProvider, SetupError};
-use crate::debts::standings;
+use crate::debts::{DebtStanding, standings};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::OpenDebt;
 use crate::domain::money::Cents;
@@ -118,12 +118,7 @@ pub async fn plan_quote(
         .await?
         .iter()
         .filter(|s| s.balance.outstanding().is_positive())
-        .map(|s| OpenDebt {
-            debt_id: s.debt.id,
-            due_on: s.debt.due_on,
-            principal_due: s.balance.principal_due(),
-            surcharge_due: s.balance.surcharges_due(),
-        })
+        .map(DebtStanding::open_debt)
         .collect();
     let card = &tenant.policies.card;
     let plan = quote::quote(&open, req.amount, card.minimum, tenant.policies.allocation.split)?;

@@ -14,8 +14,8 @@ use crate::domain::actor::Actor;
 use crate::domain::journal::postings;
 use crate::domain::money::Cents;
 use crate::domain::payment_state::PaymentEvent;
-use crate::domain::tenant::{Tenant, TenantMode};
-use crate::store::journal::{self, NewEvent};
+use crate::domain::tenant::Tenant;
+use crate::store::journal;
 use crate::store::refunds::{self, DisputeRecord};
 use crate::store::{Conn, Db, StoreError, Tx, audit, card_payments, payments, provider_events, quotes, tenants};
 
@@ -72,14 +72,7 @@ pub async fn opened(
     if taken.is_positive() {
         let (plan, portions) = reverse(&mut tx, tenant, &codes, now, &payment, taken, "dispute").await?;
         let entry = postings::dispute(&portions, plan.from_credit).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let ev = NewEvent {
-            entry: &entry,
-            occurred_at: now,
-            business_date: tenant.local_date(now),
-            livemode: tenant.mode == TenantMode::Live,
-            subject: format!("payment:{}", payment.id),
-        };
-        journal::append(&mut tx, tenant.id, &ev).await?;
+        journal::post(&mut tx, tenant, &entry, now, tenant.local_date(now), format!("payment:{}", payment.id)).await?;
     }
     let record = DisputeRecord {
         id: report.id.clone(),

@@ -28,9 +28,9 @@ use crate::domain::journal::{Account, DebtPortion, postings};
 use crate::domain::money::Cents;
 use crate::domain::payment_state::{PaymentEvent, PaymentState};
 use crate::domain::secret::random_token;
-use crate::domain::tenant::{RevenueCode, Tenant, TenantMode};
+use crate::domain::tenant::{RevenueCode, Tenant};
 use crate::store::card_payments::{self, CardPayment};
-use crate::store::journal::{self, NewEvent};
+use crate::store::journal;
 use crate::store::payments::{self, NewAllocation};
 use crate::store::receipts::{self, NewReceipt, ReceiptKind};
 use crate::store::refunds::{self, AppliedRow, RefundRecord};
@@ -281,14 +281,7 @@ async fn take_back(
     let today = tenant.local_date(now);
     let entry = postings::refund(&journal_portions, plan.from_credit, Account::CardClearing)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let ev = NewEvent {
-        entry: &entry,
-        occurred_at: now,
-        business_date: today,
-        livemode: tenant.mode == TenantMode::Live,
-        subject: format!("payment:{}", payment.id),
-    };
-    journal::append(tx, tenant.id, &ev).await?;
+    journal::post(tx, tenant, &entry, now, today, format!("payment:{}", payment.id)).await?;
 
     let original = receipts::of_payment(Conn::Tx(tx), tenant.id, payment.id)
         .await?

@@ -12,8 +12,8 @@ use super::apply::codes;
 use crate::debts::standings;
 use crate::domain::actor::Actor;
 use crate::domain::journal::postings;
-use crate::domain::tenant::{Tenant, TenantMode};
-use crate::store::journal::{self, NewEvent};
+use crate::domain::tenant::Tenant;
+use crate::store::journal;
 use crate::store::payments::{self, NewAllocation, NewPayment};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 
@@ -95,14 +95,7 @@ pub async fn write_off(
         let (principal_code, _) = codes(&tenant_codes, &s.debt, s.kind, today.year());
         let entry = postings::write_off(&s.debt.rf, principal, &principal_code)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let ev = NewEvent {
-            entry: &entry,
-            occurred_at: now,
-            business_date: today,
-            livemode: tenant.mode == TenantMode::Live,
-            subject: format!("debt:{debt_id}"),
-        };
-        journal::append(tx, tenant.id, &ev).await?;
+        journal::post(tx, tenant, &entry, now, today, format!("debt:{debt_id}")).await?;
     }
     let details = json!({
         "rf": s.debt.rf, "principal": principal.to_api_string(), "surcharge": surcharge.to_api_string(),

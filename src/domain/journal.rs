@@ -231,22 +231,21 @@ pub mod postings {
         transfer(EventKind::NotOursBankCredit, Account::UnappliedCash, Account::PayableToSender, amount)
     }
 
-    fn onto_debts(kind: EventKind, from: Account, portions: &[DebtPortion]) -> Result<JournalEntry, JournalError> {
-        let mut credits = Vec::new();
+    /// One line per non-zero principal and surcharge of `portions`, on the
+    /// side `line` makes, and their total.
+    fn debt_lines(
+        portions: &[DebtPortion],
+        line: fn(Account, Cents) -> JournalLine,
+    ) -> Result<(Vec<JournalLine>, Cents), JournalError> {
+        let mut lines = Vec::new();
         let mut total = Cents::ZERO;
         for p in portions {
             if !p.principal.is_zero() {
-                credits.push(
-                    JournalLine::credit(Account::Receivable, p.principal)
-                        .with_code(&p.principal_code)
-                        .with_debt(&p.debt_rf),
-                );
+                lines.push(line(Account::Receivable, p.principal).with_code(&p.principal_code).with_debt(&p.debt_rf));
             }
             if !p.surcharge.is_zero() {
-                credits.push(
-                    JournalLine::credit(Account::SurchargeRevenue, p.surcharge)
-                        .with_code(&p.surcharge_code)
-                        .with_debt(&p.debt_rf),
+                lines.push(
+                    line(Account::SurchargeRevenue, p.surcharge).with_code(&p.surcharge_code).with_debt(&p.debt_rf),
                 );
             }
             total = total
@@ -254,6 +253,11 @@ pub mod postings {
                 .and_then(|t| t.checked_add(p.surcharge))
                 .ok_or(JournalError::Overflow)?;
         }
+        Ok((lines, total))
+    }
+
+    fn onto_debts(kind: EventKind, from: Account, portions: &[DebtPortion]) -> Result<JournalEntry, JournalError> {
+        let (credits, total) = debt_lines(portions, JournalLine::credit)?;
         let mut lines = vec![JournalLine::debit(from, total)];
         lines.extend(credits);
         JournalEntry::new(kind, lines)
@@ -290,31 +294,11 @@ pub mod postings {
         from_credit: Cents,
         out: Account,
     ) -> Result<JournalEntry, JournalError> {
-        let mut lines = Vec::new();
-        let mut total = from_credit;
-        for p in portions {
-            if !p.principal.is_zero() {
-                lines.push(
-                    JournalLine::debit(Account::Receivable, p.principal)
-                        .with_code(&p.principal_code)
-                        .with_debt(&p.debt_rf),
-                );
-            }
-            if !p.surcharge.is_zero() {
-                lines.push(
-                    JournalLine::debit(Account::SurchargeRevenue, p.surcharge)
-                        .with_code(&p.surcharge_code)
-                        .with_debt(&p.debt_rf),
-                );
-            }
-            total = total
-                .checked_add(p.principal)
-                .and_then(|t| t.checked_add(p.surcharge))
-                .ok_or(JournalError::Overflow)?;
-        }
+        let (mut lines, taken) = debt_lines(portions, JournalLine::debit)?;
         if !from_credit.is_zero() {
             lines.push(JournalLine::debit(Account::PartyCredit, from_credit));
         }
+        let total = taken.checked_add(from_credit).ok_or(JournalError::Overflow)?;
         lines.push(JournalLine::credit(out, total));
         JournalEntry::new(kind, lines)
     }

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::api::lookup::{self, LookupView};
-use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
+use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
 use crate::bills::format_eur;
 use crate::collect::card::{self, CardError, QuoteRequest};
@@ -149,6 +149,22 @@ struct LookupPage {
     pay_error: Option<String>,
 }
 
+impl LookupPage {
+    fn new(lang: Lang, rf: String) -> LookupPage {
+        LookupPage {
+            lang: lang_code(lang),
+            tx: texts(lang),
+            rf,
+            rf_compact: String::new(),
+            error: None,
+            found: None,
+            csrf: String::new(),
+            notice_url: None,
+            pay_error: None,
+        }
+    }
+}
+
 fn respond(st: &AppState, status: StatusCode, mut page: LookupPage) -> Response {
     page.rf_compact = page.rf.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_uppercase()).collect();
     let csrf = secret::random_token();
@@ -193,17 +209,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
     let rf = q.rf.unwrap_or_default().trim().to_string();
-    let mut page = LookupPage {
-        lang: lang_code(lang),
-        tx: texts(lang),
-        rf: rf.clone(),
-        rf_compact: String::new(),
-        error: None,
-        found: None,
-        csrf: String::new(),
-        notice_url: None,
-        pay_error: None,
-    };
+    let mut page = LookupPage::new(lang, rf.clone());
     if rf.is_empty() {
         return Ok(respond(&st, StatusCode::OK, page));
     }
@@ -235,20 +241,8 @@ async fn unlock(
     Form(f): Form<UnlockForm>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
-    if !cookie(&headers, CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf)) {
-        return Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())));
-    }
-    let mut page = LookupPage {
-        lang: lang_code(lang),
-        tx: texts(lang),
-        rf: f.rf.clone(),
-        rf_compact: String::new(),
-        error: None,
-        found: None,
-        csrf: String::new(),
-        notice_url: None,
-        pay_error: None,
-    };
+    check_csrf(&headers, CSRF_COOKIE, lang, &f.csrf)?;
+    let mut page = LookupPage::new(lang, f.rf.clone());
     // One lookup, counted once: the page shows the debt and opens its notice.
     let outcome = match lookup::find(&st, peer, &headers, &f.rf).await {
         Ok(found) => match lookup::view(&st, &found).await {
@@ -298,20 +292,8 @@ async fn pay(
     Form(f): Form<PayForm>,
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
-    if !cookie(&headers, CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, &f.csrf)) {
-        return Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())));
-    }
-    let mut page = LookupPage {
-        lang: lang_code(lang),
-        tx: texts(lang),
-        rf: f.rf.clone(),
-        rf_compact: String::new(),
-        error: None,
-        found: None,
-        csrf: String::new(),
-        notice_url: None,
-        pay_error: None,
-    };
+    check_csrf(&headers, CSRF_COOKIE, lang, &f.csrf)?;
+    let mut page = LookupPage::new(lang, f.rf.clone());
     let found = match lookup::find(&st, peer, &headers, &f.rf).await {
         Ok(found) => found,
         Err(e) => return fail(&st, lang, page, e),

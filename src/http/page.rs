@@ -30,6 +30,23 @@ pub fn t(lang: Lang, el: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::En { en } else { el }
 }
 
+/// `<tenant>.<token>`, the form of every public link to one tenant's
+/// document (notice, quote, receipt): the tenant's id and the token.
+pub fn tenant_link(link: &str) -> Option<(uuid::Uuid, &str)> {
+    let (tenant, token) = link.split_once('.')?;
+    Some((uuid::Uuid::try_parse(tenant).ok()?, token))
+}
+
+/// The double-submit check of a form: the token sent must be the one in the
+/// page's cookie.
+pub fn check_csrf(headers: &HeaderMap, cookie_name: &str, lang: Lang, sent: &str) -> Result<(), PageError> {
+    if cookie(headers, cookie_name).is_some_and(|c| crate::domain::secret::same_secret(&c, sent)) {
+        Ok(())
+    } else {
+        Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())))
+    }
+}
+
 /// The value of one cookie of the request.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {

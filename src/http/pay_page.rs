@@ -12,9 +12,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use uuid::Uuid;
 
-use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
+use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie, t, tenant_link};
 use crate::app::AppState;
 use crate::bills::format_eur;
 use crate::collect::card::{self, CardError};
@@ -179,8 +178,7 @@ fn eur(c: i64) -> String {
 
 /// The tenant and quote of a link, or the one 404.
 async fn resolve(st: &AppState, link: &str) -> Result<(Tenant, QuoteRecord), AppError> {
-    let (tenant, token) = link.split_once('.').ok_or(AppError::NotFound)?;
-    let tenant = Uuid::try_parse(tenant).map_err(|_| AppError::NotFound)?;
+    let (tenant, token) = tenant_link(link).ok_or(AppError::NotFound)?;
     let tenant = tenants::by_id(&st.db, tenant).await?.ok_or(AppError::NotFound)?;
     let quote = card::quote_by_token(&st.db, &tenant, token).await?;
     Ok((tenant, quote))
@@ -329,14 +327,6 @@ struct CsrfForm {
     csrf: String,
 }
 
-fn check_csrf(headers: &HeaderMap, lang: Lang, sent: &str) -> Result<(), PageError> {
-    if cookie(headers, CSRF_COOKIE).is_some_and(|c| secret::same_secret(&c, sent)) {
-        Ok(())
-    } else {
-        Err(PageError(lang, AppError::Forbidden("CSRF token mismatch".into())))
-    }
-}
-
 fn back(link: &str, suffix: &str, lang: Lang) -> Redirect {
     Redirect::to(&format!("/pay/{link}{suffix}?lang={}", lang_code(lang)))
 }
@@ -349,7 +339,7 @@ async fn start(
     Form(f): Form<CsrfForm>,
 ) -> Result<Redirect, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
-    check_csrf(&headers, lang, &f.csrf)?;
+    check_csrf(&headers, CSRF_COOKIE, lang, &f.csrf)?;
     let fail = |e: AppError| PageError(lang, e);
     let (tenant, quote) = resolve(&st, &link).await.map_err(fail)?;
     let provider = CardProvider::for_tenant(&st.db, &tenant).await.map_err(|e| fail(CardError::from(e).into()))?;
@@ -376,7 +366,7 @@ async fn sandbox(
     Form(f): Form<SandboxForm>,
 ) -> Result<Redirect, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
-    check_csrf(&headers, lang, &f.csrf)?;
+    check_csrf(&headers, CSRF_COOKIE, lang, &f.csrf)?;
     let fail = |e: AppError| PageError(lang, e);
     let action = SandboxAction::parse(&f.action).ok_or_else(|| fail(AppError::invalid("action", "unknown action")))?;
     let (tenant, quote) = resolve(&st, &link).await.map_err(fail)?;

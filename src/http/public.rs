@@ -6,9 +6,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use uuid::Uuid;
 
-use super::page::{PageError, lang_of};
+use super::page::{PageError, lang_of, tenant_link};
 use crate::app::AppState;
 use crate::bills::receipt_compose::{ReceiptError, receipt_pdf};
 use crate::domain::secret;
@@ -28,8 +27,7 @@ async fn notice(
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, None);
     let not_found = || PageError(lang, AppError::NotFound);
-    let (tenant, token) = link.split_once('.').ok_or_else(not_found)?;
-    let tenant = Uuid::try_parse(tenant).map_err(|_| not_found())?;
+    let (tenant, token) = tenant_link(&link).ok_or_else(not_found)?;
     let now = st.clock.now();
     let party = notices::party_of_token(&st.db, tenant, &secret::sha256_hex(token), now)
         .await
@@ -50,8 +48,7 @@ async fn receipt(
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
     let not_found = || PageError(lang, AppError::NotFound);
-    let (tenant, token) = link.split_once('.').ok_or_else(not_found)?;
-    let tenant = Uuid::try_parse(tenant).map_err(|_| not_found())?;
+    let (tenant, token) = tenant_link(&link).ok_or_else(not_found)?;
     let tenant = tenants::by_id(&st.db, tenant).await.map_err(|e| PageError(lang, e.into()))?.ok_or_else(not_found)?;
     let pdf = match receipt_pdf(&st.db, &tenant, token, lang).await {
         Ok(pdf) => pdf,

@@ -30,6 +30,21 @@ const INSERT_LINE: &str = "insert into journal_lines
     values ($1, $2, $3, $4, $5, $6, $7, $8)";
 const INSERT_OUTBOX: &str = "insert into outbox (tenant_id, event_seq, created_at) values ($1, $2, $3)";
 
+/// Posts `entry` for `tenant` as of `business_date`, live or test by the
+/// tenant's mode; returns the event's sequence number.
+pub async fn post(
+    tx: &mut Tx,
+    tenant: &crate::domain::tenant::Tenant,
+    entry: &JournalEntry,
+    now: DateTime<Utc>,
+    business_date: NaiveDate,
+    subject: String,
+) -> StoreResult<i64> {
+    let livemode = tenant.mode == crate::domain::tenant::TenantMode::Live;
+    let ev = NewEvent { entry, occurred_at: now, business_date, livemode, subject };
+    append(tx, tenant.id, &ev).await
+}
+
 /// Writes the event, its lines and its outbox row; returns the event's
 /// gapless sequence number.
 pub async fn append(tx: &mut Tx, tenant: Uuid, ev: &NewEvent<'_>) -> StoreResult<i64> {

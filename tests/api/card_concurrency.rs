@@ -6,16 +6,8 @@
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tameio::collect::sandbox::{Sandbox, SandboxAction};
-use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, roll_csv, roll_row};
-
-async fn sum(app: &TestApp, sql: &'static str, tenant: Uuid) -> i64 {
-    match &app.db {
-        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-        tameio::store::Db::Postgres(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-    }
-}
+use crate::helpers::{Backend, TestApp, query_i64, roll_csv, roll_row};
 
 async fn fifty_payments_and_ten_refunds_at_once(be: Backend) {
     let mut app = TestApp::spawn(be).await;
@@ -80,34 +72,35 @@ async fn fifty_payments_and_ten_refunds_at_once(be: Backend) {
     let ok = refunded.iter().filter(|s| **s == 201).count();
     assert!(ok >= 5, "{refunded:?}");
 
-    let succeeded = sum(
-        &app,
+    let succeeded = query_i64(
+        &app.db,
         "select cast(coalesce(sum(amount_cents), 0) as bigint) from payments where tenant_id = $1 and status in ('succeeded', 'partially_refunded', 'refunded')",
         t.id,
     )
     .await;
     assert_eq!(succeeded, 50 * 300, "every payment succeeded once");
-    let refunds = sum(
-        &app,
+    let refunds = query_i64(
+        &app.db,
         "select cast(coalesce(sum(amount_cents), 0) as bigint) from refunds where tenant_id = $1 and status = 'succeeded'",
         t.id,
     )
     .await;
     assert_eq!(refunds, ok as i64 * 150);
-    let on_debts = sum(
-        &app,
+    let on_debts = query_i64(
+        &app.db,
         "select cast(coalesce(sum(principal_cents + surcharge_cents), 0) as bigint) from allocations where tenant_id = $1",
         t.id,
     )
     .await;
-    let credit = sum(
-        &app,
+    let credit = query_i64(
+        &app.db,
         "select cast(coalesce(sum(amount_cents), 0) as bigint) from credit_movements where tenant_id = $1",
         t.id,
     )
     .await;
     assert_eq!(on_debts + credit, succeeded - refunds, "paid = successes - refunds");
-    let receipts = sum(&app, "select count(*) from receipts where tenant_id = $1 and kind = 'receipt'", t.id).await;
+    let receipts =
+        query_i64(&app.db, "select count(*) from receipts where tenant_id = $1 and kind = 'receipt'", t.id).await;
     assert_eq!(receipts, 50);
     app.finish().await;
 }

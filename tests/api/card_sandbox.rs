@@ -6,7 +6,7 @@ use serde_json::Value;
 use tameio::clock::Clock;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, TestTenant, roll_csv, roll_row};
+use crate::helpers::{Backend, TestApp, TestTenant, query_i64, roll_csv, roll_row};
 
 /// A browser without JavaScript: keeps the cookies of one site, follows
 /// nothing by itself.
@@ -159,23 +159,16 @@ async fn citizen_pays_part_of_a_debt_after_a_decline(be: Backend) {
     let cents = |s: &str| s.replace('.', "").parse::<i64>().unwrap();
     assert_eq!(cents(&before) - cents(&after), 1000, "{before} -> {after}");
     let payments =
-        count(&app, "select count(*) from payments where tenant_id = $1 and status = 'succeeded'", t.id).await;
+        query_i64(&app.db, "select count(*) from payments where tenant_id = $1 and status = 'succeeded'", t.id).await;
     assert_eq!(payments, 1);
-    let declines = count(
-        &app,
+    let declines = query_i64(
+        &app.db,
         "select count(*) from audit_entries where tenant_id = $1 and action = 'card_payment.attempt_failed'",
         t.id,
     )
     .await;
     assert_eq!(declines, 1, "the decline is recorded once, however often the page is viewed");
     app.finish().await;
-}
-
-async fn count(app: &TestApp, sql: &'static str, tenant: Uuid) -> i64 {
-    match &app.db {
-        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-        tameio::store::Db::Postgres(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-    }
 }
 
 async fn an_expired_quote_cannot_be_paid(be: Backend) {
@@ -191,7 +184,7 @@ async fn an_expired_quote_cannot_be_paid(be: Backend) {
     assert_eq!(status, 303);
     let (_, html) = b.get(&link).await;
     assert!(html.contains("Η προσφορά έληξε"), "{html}");
-    assert_eq!(count(&app, "select count(*) from payments where tenant_id = $1", t.id).await, 0);
+    assert_eq!(query_i64(&app.db, "select count(*) from payments where tenant_id = $1", t.id).await, 0);
     app.finish().await;
 }
 
@@ -231,8 +224,8 @@ async fn a_debt_paid_meanwhile_leaves_the_card_money_as_credit(be: Backend) {
     assert!(html.contains("Η πληρωμή ολοκληρώθηκε"), "{html}");
     let (_, after, _) = first_debt(&app, &t).await;
     assert_eq!(after, "0.00", "the debt is paid in full (was {outstanding})");
-    let credit = count(
-        &app,
+    let credit = query_i64(
+        &app.db,
         "select cast(coalesce(sum(amount_cents), 0) as bigint) from credit_movements where tenant_id = $1",
         t.id,
     )

@@ -9,7 +9,7 @@ use tameio::clock::wall_unix;
 use tameio::domain::webhook_signature::sign;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestApp, TestTenant, roll_csv, roll_row};
+use crate::helpers::{Backend, TestApp, TestTenant, outstanding_total, query_i64, roll_csv, roll_row};
 use crate::stripe_js::{self, CARD_3DS, LocalStripe, PM_DECLINED, PM_VISA, PUBLISHABLE_KEY, SECRET_KEY};
 
 fn localstripe() -> Option<LocalStripe> {
@@ -76,13 +76,6 @@ async fn started(app: &TestApp, st: &StripeTenant, amount: Option<&str>) -> Valu
     p
 }
 
-async fn scalar(app: &TestApp, sql: &'static str, id: &str) -> i64 {
-    match &app.db {
-        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await.unwrap(),
-        tameio::store::Db::Postgres(p) => sqlx::query_scalar(sql).bind(id).fetch_one(p).await.unwrap(),
-    }
-}
-
 /// The payment's stored status, read without asking the provider (the API
 /// would re-check and hide whether the webhook did the work).
 async fn stored_status(app: &TestApp, payment: &Value) -> String {
@@ -97,10 +90,7 @@ async fn stored_status(app: &TestApp, payment: &Value) -> String {
 async fn allocated(app: &TestApp, payment: &Value) -> i64 {
     let id = Uuid::parse_str(payment["id"].as_str().unwrap()).unwrap();
     let q = "select cast(coalesce(sum(principal_cents + surcharge_cents), 0) as bigint) from allocations where payment_id = $1";
-    match &app.db {
-        tameio::store::Db::Sqlite(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
-        tameio::store::Db::Postgres(p) => sqlx::query_scalar(q).bind(id).fetch_one(p).await.unwrap(),
-    }
+    query_i64(&app.db, q, id).await
 }
 
 async fn eventually<F, Fut>(what: &str, mut check: F)
@@ -161,7 +151,7 @@ async fn pays_partly_after_a_decline_then_fully_with_3ds_and_refunds(be: Backend
     assert_eq!(declined["error"]["code"], "card_declined", "{declined}");
     let pid = p["id"].as_str().unwrap().to_string();
     eventually("the decline webhook", || async {
-        scalar(&app, "select count(*) from audit_entries where action = 'card_payment.attempt_failed' and subject = 'payment:' || $1", &pid).await == 1
+        query_i64(&app.db, "select count(*) from audit_entries where action = 'card_payment.attempt_failed' and subject = 'payment:' || $1", &pid).await == 1
     })
     .await;
     assert_eq!(stored_status(&app, &p).await, "awaiting_payment");
@@ -247,8 +237,8 @@ async fn events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored(be
     stripe_js::pay_with(ls.base(), intent, secret, PM_VISA).await;
     let intent_owned = intent.to_string();
     eventually("the event, kept for a retry", || async {
-        scalar(
-            &app,
+        query_i64(
+            &app.db,
             "select count(*) from provider_events where object_id = $1 and status = 'received' and attempts > 0",
             &intent_owned,
         )
@@ -269,7 +259,7 @@ async fn events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored(be
     app.clock.advance(chrono::Duration::minutes(10));
     eventually("the retried event", || async { stored_status(&app, &p).await == "succeeded" }).await;
     eventually("the other tenant's copy, ignored", || async {
-        scalar(&app, "select count(*) from provider_events where status = 'ignored' and id like 'evt_other_%' and object_id = $1", &intent_owned).await == 1
+        query_i64(&app.db, "select count(*) from provider_events where status = 'ignored' and id like 'evt_other_%' and object_id = $1", &intent_owned).await == 1
     })
     .await;
     app.finish().await;
@@ -298,26 +288,16 @@ async fn signed_event(app: &TestApp, st: &StripeTenant, kind: &str, object: Valu
     assert_eq!(post_event(app, st.t.id, &body, &sig).await, 200);
 }
 
-async fn outstanding(app: &TestApp, st: &StripeTenant) -> i64 {
-    let (_, page) = app.get("/api/v1/debts", Some(&st.t.key)).await;
-    page["debts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["outstanding"].as_str().unwrap().replace('.', "").parse::<i64>().unwrap())
-        .sum()
-}
-
 async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
     let Some(ls) = localstripe() else { return };
     let mut app = TestApp::spawn(be).await;
     let st = stripe_tenant(&mut app, &ls, "syme", "SYM", &[0, 1]).await;
-    let total = outstanding(&app, &st).await;
+    let total = outstanding_total(&app, &st.t.key).await;
     let a = started(&app, &st, Some("20.00")).await;
     let charge_a = pay_visa(&app, &ls, &a).await;
     let b = started(&app, &st, None).await;
     let charge_b = pay_visa(&app, &ls, &b).await;
-    assert_eq!(outstanding(&app, &st).await, 0);
+    assert_eq!(outstanding_total(&app, &st.t.key).await, 0);
     let (ia, ib) = (a["intent_id"].clone(), b["intent_id"].clone());
     let b_amount: i64 = total - 2000;
 
@@ -330,7 +310,7 @@ async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
         "amount": b_amount, "amount_refunded": 300}),
     )
     .await;
-    eventually("the external refund", || async { outstanding(&app, &st).await == 300 }).await;
+    eventually("the external refund", || async { outstanding_total(&app, &st.t.key).await == 300 }).await;
     assert_eq!(stored_status(&app, &b).await, "partially_refunded");
 
     // A dispute on b takes what b still holds back off the debts; won, it comes back.
@@ -338,12 +318,12 @@ async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
         "amount": b_amount, "status": "needs_response"});
     signed_event(&app, &st, "charge.dispute.created", dispute_b.clone()).await;
     eventually("the dispute", || async { stored_status(&app, &b).await == "disputed" }).await;
-    assert_eq!(outstanding(&app, &st).await, b_amount);
+    assert_eq!(outstanding_total(&app, &st.t.key).await, b_amount);
     let mut won = dispute_b.clone();
     won["status"] = json!("won");
     signed_event(&app, &st, "charge.dispute.closed", won).await;
     eventually("the dispute won", || async { stored_status(&app, &b).await == "dispute_won" }).await;
-    assert_eq!(outstanding(&app, &st).await, 300);
+    assert_eq!(outstanding_total(&app, &st.t.key).await, 300);
 
     // A dispute on a, lost: the debts stay reopened.
     let dispute_a = json!({"id": "dp_a", "object": "dispute", "charge": charge_a, "payment_intent": ia,
@@ -354,7 +334,7 @@ async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
     lost["status"] = json!("lost");
     signed_event(&app, &st, "charge.dispute.closed", lost).await;
     eventually("the dispute lost", || async { stored_status(&app, &a).await == "dispute_lost" }).await;
-    assert_eq!(outstanding(&app, &st).await, 2300);
+    assert_eq!(outstanding_total(&app, &st.t.key).await, 2300);
     app.finish().await;
 }
 

@@ -13,7 +13,7 @@ use tameio::domain::webhook_signature::sign;
 use tameio::store::Db;
 use uuid::Uuid;
 
-use crate::helpers::{Backend, TestDb, read, roll_csv, roll_row, tenant_spec};
+use crate::helpers::{Backend, TestDb, query_i64, read, roll_csv, roll_row, tenant_spec};
 use crate::stripe_js::{self, LocalStripe, PM_VISA, PUBLISHABLE_KEY, SECRET_KEY};
 
 /// A running `tameio serve`, killed when dropped.
@@ -48,13 +48,6 @@ fn serve(url: &str, addr: &str) -> (Server, String) {
         }
     }
     panic!("tameio serve exited before listening");
-}
-
-async fn count(db: &Db, sql: &'static str, tenant: Uuid) -> i64 {
-    match db {
-        Db::Sqlite(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-        Db::Postgres(p) => sqlx::query_scalar(sql).bind(tenant).fetch_one(p).await.unwrap(),
-    }
 }
 
 const N: usize = 24;
@@ -124,7 +117,7 @@ async fn a_killed_server_applies_every_success_exactly_once(be: Backend) {
     .await;
     let applied = "select count(*) from provider_events where tenant_id = $1 and status = 'applied'";
     for _ in 0..100 {
-        if count(&db, applied, tenant).await >= 1 {
+        if query_i64(&db, applied, tenant).await >= 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -151,7 +144,7 @@ async fn a_killed_server_applies_every_success_exactly_once(be: Backend) {
         drop(server);
     };
     let _ = tokio::join!(burst, kill);
-    let before_restart = count(&db, applied, tenant).await;
+    let before_restart = query_i64(&db, applied, tenant).await;
 
     // Started again on the same address (localstripe still points there).
     let (_server, base) = serve(&test_db.url, &addr);
@@ -164,17 +157,17 @@ async fn a_killed_server_applies_every_success_exactly_once(be: Backend) {
     // Events the dead server had claimed are taken again once their lease ends.
     let received = "select count(*) from provider_events where tenant_id = $1 and status = 'received'";
     for _ in 0..100 {
-        if count(&db, received, tenant).await == 0 {
+        if query_i64(&db, received, tenant).await == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(count(&db, received, tenant).await, 0, "every stored event is done after the restart");
+    assert_eq!(query_i64(&db, received, tenant).await, 0, "every stored event is done after the restart");
     let succeeded = "select count(*) from payments where tenant_id = $1 and status = 'succeeded'";
-    assert_eq!(count(&db, succeeded, tenant).await, N as i64);
+    assert_eq!(query_i64(&db, succeeded, tenant).await, N as i64);
     let receipts = "select count(*) from receipts where tenant_id = $1 and kind = 'receipt'";
     assert_eq!(
-        count(&db, receipts, tenant).await,
+        query_i64(&db, receipts, tenant).await,
         N as i64,
         "one receipt each (applied {before_restart} before the kill)"
     );

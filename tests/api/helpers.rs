@@ -312,3 +312,29 @@ impl TestApp {
         read(res).await
     }
 }
+
+/// One number from SQL binding `arg` as `$1`, on either database.
+pub async fn query_i64<T>(db: &Db, sql: &'static str, arg: T) -> i64
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send,
+{
+    match db {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).bind(arg).fetch_one(p).await.expect(sql),
+        Db::Postgres(p) => sqlx::query_scalar(sql).bind(arg).fetch_one(p).await.expect(sql),
+    }
+}
+
+/// What the tenant's debts have outstanding in all, in cents.
+pub async fn outstanding_total(app: &TestApp, key: &str) -> i64 {
+    let (_, page) = app.get("/api/v1/debts?limit=500", Some(key)).await;
+    page["debts"]
+        .as_array()
+        .expect("debts")
+        .iter()
+        .map(|d| d["outstanding"].as_str().expect("outstanding").replace('.', "").parse::<i64>().expect("cents"))
+        .sum()
+}

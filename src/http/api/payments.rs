@@ -89,6 +89,15 @@ fn quote_view(q: &QuoteRecord, pay_url: Option<String>) -> QuoteView {
     }
 }
 
+/// A free-text field an officer must fill: trimmed, 1 to `max` characters.
+fn required_text(field: &str, value: &str, max: usize) -> AppResult<String> {
+    let v = crate::platform::nfc(value.trim());
+    if v.is_empty() || v.chars().count() > max {
+        return Err(AppError::invalid(field, format!("must have 1 to {max} characters")));
+    }
+    Ok(v)
+}
+
 fn to_json<T: Serialize>(v: &T) -> AppResult<serde_json::Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(InternalError::Other(e.to_string())))
 }
@@ -288,10 +297,7 @@ pub async fn create_refund(
     Path(id): Path<Uuid>,
     req: IdemJson<RefundBody>,
 ) -> AppResult<Response> {
-    let reason = req.body.reason.trim().to_string();
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::invalid("reason", "give a reason of 1 to 500 characters"));
-    }
+    let reason = required_text("reason", &req.body.reason, 500)?;
     let request = RefundRequest {
         payment_id: id,
         amount: req.body.amount.cents(),
@@ -362,13 +368,8 @@ pub async fn write_off_debt(
     Path(id): Path<Uuid>,
     req: IdemJson<WriteOffBody>,
 ) -> AppResult<Response> {
-    let (reason, decision) = (req.body.reason.trim().to_string(), req.body.decision.trim().to_string());
-    if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::invalid("reason", "give a reason of 1 to 500 characters"));
-    }
-    if decision.is_empty() || decision.chars().count() > 100 {
-        return Err(AppError::invalid("decision", "give the decision's number (1 to 100 characters)"));
-    }
+    let reason = required_text("reason", &req.body.reason, 500)?;
+    let decision = required_text("decision", &req.body.decision, 100)?;
     let request = write_off::WriteOffRequest { debt_id: id, reason, decision };
     let (tenant, actor, now, db) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now(), st.db.clone());
     idempotency::run(
