@@ -11,7 +11,7 @@ use crate::domain::tenant::RevenueCode;
 use crate::error::FieldError;
 use crate::store::card_providers::{self, ProviderSettings};
 use crate::store::tenants::NewTenant;
-use crate::store::{Db, StoreResult, audit, keys, tenants};
+use crate::store::{Db, StoreResult, Tx, audit, keys, tenants};
 
 pub async fn create_tenant(db: &Db, now: DateTime<Utc>, actor: &Actor, t: &NewTenant) -> StoreResult<Uuid> {
     let mut tx = db.begin_write().await?;
@@ -43,12 +43,23 @@ pub async fn create_api_key(
     tenant: Uuid,
     name: &str,
 ) -> StoreResult<IssuedKey> {
-    let key = secret::new_tenant_key(tenant);
     let mut tx = db.begin_write().await?;
-    let id = keys::create_api_key(&mut tx, tenant, name, &secret::sha256_hex(&key), now).await?;
-    audit::append(&mut tx, tenant, now, actor, "api_key.created", &format!("api_key:{id}"), json!({ "name": name }))
-        .await?;
+    let issued = create_api_key_in(&mut tx, now, actor, tenant, name).await?;
     tx.commit().await?;
+    Ok(issued)
+}
+
+/// Creates a tenant key inside the caller's write transaction.
+pub async fn create_api_key_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    tenant: Uuid,
+    name: &str,
+) -> StoreResult<IssuedKey> {
+    let key = secret::new_tenant_key(tenant);
+    let id = keys::create_api_key(tx, tenant, name, &secret::sha256_hex(&key), now).await?;
+    audit::append(tx, tenant, now, actor, "api_key.created", &format!("api_key:{id}"), json!({ "name": name })).await?;
     Ok(IssuedKey { id, key })
 }
 
@@ -68,11 +79,23 @@ pub async fn set_revenue_code(
     rc: &RevenueCode,
 ) -> StoreResult<()> {
     let mut tx = db.begin_write().await?;
-    tenants::set_revenue_code(&mut tx, tenant, rc).await?;
-    let details = serde_json::to_value(rc).unwrap_or_default();
-    audit::append(&mut tx, tenant, now, actor, "revenue_code.set", &format!("revenue_code:{}", rc.debt_kind), details)
-        .await?;
+    set_revenue_code_in(&mut tx, now, actor, tenant, rc).await?;
     tx.commit().await
+}
+
+/// Sets a revenue code inside the caller's write transaction.
+pub async fn set_revenue_code_in(
+    tx: &mut Tx,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    tenant: Uuid,
+    rc: &RevenueCode,
+) -> StoreResult<()> {
+    tenants::set_revenue_code(tx, tenant, rc).await?;
+    let details = serde_json::to_value(rc).unwrap_or_default();
+    audit::append(tx, tenant, now, actor, "revenue_code.set", &format!("revenue_code:{}", rc.debt_kind), details)
+        .await?;
+    Ok(())
 }
 
 pub async fn create_operator_key(db: &Db, now: DateTime<Utc>, name: &str) -> StoreResult<IssuedKey> {

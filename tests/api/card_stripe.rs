@@ -98,7 +98,9 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..200 {
+    // localstripe delivers each event to every registered test server in
+    // turn: under a full parallel test run that can take a while.
+    for _ in 0..600 {
         if check().await {
             return;
         }

@@ -90,4 +90,25 @@ async fn starting_a_payment_twice_gives_the_same_intent(be: Backend) {
     app.finish().await;
 }
 
-crate::db_tests!(quotes_honour_idempotency_keys, starting_a_payment_twice_gives_the_same_intent);
+async fn a_retried_key_creation_creates_one_key(be: Backend) {
+    let mut app = TestApp::spawn(be).await;
+    let t = app.tenant("amorgos", "AMO").await;
+    let body = json!({"name": "portal"});
+    let (s1, k1, r1) = post_keyed(&app, &t.key, Some("k-1"), "/api/v1/api-keys", &body).await;
+    let (s2, k2, r2) = post_keyed(&app, &t.key, Some("k-1"), "/api/v1/api-keys", &body).await;
+    assert_eq!((s1, r1, s2, r2), (201, false, 201, true));
+    assert_eq!(k1, k2, "the retry answers the key created the first time");
+    let (_, keys) = app.get("/api/v1/api-keys", Some(&t.key)).await;
+    assert_eq!(keys.as_array().unwrap().iter().filter(|k| k["name"] == "portal").count(), 1);
+    // The same key under another path is a mismatch, not a replay.
+    let rc = json!({"debt_kind": "water", "year_class": "current", "component": "principal", "effective_from_year": 2026, "code": "0311"});
+    let (s, p, _) = post_keyed(&app, &t.key, Some("k-1"), "/api/v1/tenant/revenue-codes", &rc).await;
+    assert_eq!((s, p["type"].as_str().unwrap()), (409, "/problems/idempotency-mismatch"));
+    app.finish().await;
+}
+
+crate::db_tests!(
+    quotes_honour_idempotency_keys,
+    starting_a_payment_twice_gives_the_same_intent,
+    a_retried_key_creation_creates_one_key
+);

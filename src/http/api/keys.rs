@@ -3,12 +3,14 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use uuid::Uuid;
 
 use super::platform::{IssuedKeyView, NewKeyRequest, key_name};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{ApiJson, TenantAuth};
+use crate::http::extract::TenantAuth;
+use crate::http::idempotency::{self, IdemJson};
 use crate::store::keys::{self, ApiKeyInfo};
 
 /// Path ids that do not parse are simply not found, like ids of other tenants.
@@ -22,16 +24,31 @@ pub async fn list_keys(State(st): State<AppState>, auth: TenantAuth) -> AppResul
     Ok(Json(keys::list_api_keys(&st.db, auth.tenant.id).await?))
 }
 
+/// Creates a key, shown once. Honours `Idempotency-Key`: a retry gets the
+/// same key, never a second one.
 #[utoipa::path(post, path = "/api/v1/api-keys", tag = "keys", request_body = NewKeyRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retries with the same key and body create one key")),
     responses((status = 201, body = IssuedKeyView)), security(("bearer" = [])))]
 pub async fn create_key(
     State(st): State<AppState>,
     auth: TenantAuth,
-    ApiJson(req): ApiJson<NewKeyRequest>,
-) -> AppResult<(StatusCode, Json<IssuedKeyView>)> {
-    let name = key_name(&req)?;
-    let k = crate::platform::create_api_key(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &name).await?;
-    Ok((StatusCode::CREATED, Json(IssuedKeyView { id: k.id, name, key: k.key })))
+    req: IdemJson<NewKeyRequest>,
+) -> AppResult<Response> {
+    let name = key_name(&req.body)?;
+    let (actor, tenant, now) = (auth.actor.clone(), auth.tenant.id, st.clock.now());
+    idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                let k = crate::platform::create_api_key_in(tx, now, &actor, tenant, &name).await?;
+                let view = serde_json::json!(IssuedKeyView { id: k.id, name, key: k.key });
+                Ok((StatusCode::CREATED, view))
+            })
+        }),
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/api-keys/{id}", tag = "keys", params(("id" = String, Path)),

@@ -12,7 +12,8 @@ use crate::app::AppState;
 use crate::domain::debt_kind::DebtKind;
 use crate::domain::tenant::{Policies, RevenueCode, Tenant, TenantMode};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{ApiJson, TenantAuth};
+use crate::http::extract::TenantAuth;
+use crate::http::idempotency::{self, IdemJson};
 use crate::store::audit;
 use crate::store::tenants::{self, CollectionAccount};
 
@@ -67,13 +68,15 @@ pub async fn list_revenue_codes(State(st): State<AppState>, auth: TenantAuth) ->
 /// Sets the code for (debt kind, year class, component) from a fiscal year on.
 #[utoipa::path(post, path = "/api/v1/tenant/revenue-codes", tag = "tenant",
     request_body = RevenueCode,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retries with the same key and body set it once")),
     responses((status = 201, body = RevenueCode), (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn set_revenue_code(
     State(st): State<AppState>,
     auth: TenantAuth,
-    ApiJson(rc): ApiJson<RevenueCode>,
-) -> AppResult<(StatusCode, Json<RevenueCode>)> {
+    req: IdemJson<RevenueCode>,
+) -> AppResult<axum::response::Response> {
+    let rc = req.body;
     let mut errors = Vec::new();
     if rc.debt_kind.parse::<DebtKind>().is_err() {
         errors.push(crate::error::FieldError::new("debt_kind", "unknown debt kind"));
@@ -89,8 +92,19 @@ pub async fn set_revenue_code(
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    crate::platform::set_revenue_code(&st.db, st.clock.now(), &auth.actor, auth.tenant.id, &rc).await?;
-    Ok((StatusCode::CREATED, Json(rc)))
+    let (actor, tenant, now) = (auth.actor.clone(), auth.tenant.id, st.clock.now());
+    idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                crate::platform::set_revenue_code_in(tx, now, &actor, tenant, &rc).await?;
+                Ok((StatusCode::CREATED, serde_json::json!(rc)))
+            })
+        }),
+    )
+    .await
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
