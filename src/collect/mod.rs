@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod card;
+pub mod credit;
 pub mod dispute;
 pub mod events;
 pub mod provider;

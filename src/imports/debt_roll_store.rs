@@ -9,11 +9,12 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::debt_roll::{self, DebtRow, ParseOptions, Problem, Problems};
+use crate::collect::credit;
 use crate::domain::actor::Actor;
 use crate::domain::rf::{RfPrefix, RfReference};
 use crate::domain::tenant::Tenant;
 use crate::store::debts::{self, NewDebt, NewParty, NewRoll};
-use crate::store::{Db, StoreResult, audit};
+use crate::store::{Db, StoreResult, Tx, audit, payments, tenants};
 
 /// What an accepted file did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
@@ -169,6 +170,11 @@ pub async fn import(
     debts::insert_roll(&mut tx, tenant.id, &roll, now).await?;
     debts::insert_parties(&mut tx, tenant.id, &new_parties, now).await?;
     debts::insert_debts(&mut tx, tenant.id, roll_id, &new_debts, now).await?;
+    let credit_applied = if tenant.policies.allocation.auto_apply_credit {
+        apply_credit_to_new_debts(db, &mut tx, tenant, now, actor, &new_debts).await?
+    } else {
+        0
+    };
     let summary = ImportSummary {
         roll_id: Some(roll_id),
         rows: rows.len(),
@@ -186,11 +192,38 @@ pub async fn import(
         "debts_unchanged": summary.debts_unchanged,
         "parties_new": summary.parties_new,
         "warnings": summary.warnings_total,
+        "parties_credit_applied": credit_applied,
     });
     audit::append(&mut tx, tenant.id, now, actor, "debt_roll.imported", &format!("debt_roll:{roll_id}"), details)
         .await?;
     tx.commit().await?;
     Ok(ImportOutcome::Imported(summary))
+}
+
+/// With the tenant's `auto_apply_credit` on, a party that has credit pays its
+/// new debts with it, in the import's transaction (the tenant's lock is held,
+/// then each party's). Returns how many parties' credit was applied.
+async fn apply_credit_to_new_debts(
+    db: &Db,
+    tx: &mut Tx,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    actor: &Actor,
+    new_debts: &[NewDebt],
+) -> StoreResult<usize> {
+    let with_credit = payments::parties_with_credit(tx, tenant.id).await?;
+    let mut parties: Vec<Uuid> = new_debts.iter().map(|d| d.party_id).filter(|p| with_credit.contains(p)).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    let codes = tenants::revenue_codes(db, tenant.id).await?;
+    let mut applied = 0;
+    for party in parties {
+        payments::lock_party(tx, tenant.id, party).await?;
+        if credit::apply_credit_in(tx, tenant, &codes, now, actor, party).await?.is_some() {
+            applied += 1;
+        }
+    }
+    Ok(applied)
 }
 
 /// The rows to insert, with an RF generated where the row has none. Kept

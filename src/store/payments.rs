@@ -182,3 +182,20 @@ pub async fn count(db: &super::Db, tenant: Uuid) -> StoreResult<i64> {
     const Q: &str = "select count(*) from payments where tenant_id = $1";
     Ok(super::on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).fetch_one(p).await)?)
 }
+
+/// The party's unused credit, per payment it came from, oldest first.
+pub async fn credit_by_payment(tx: &mut Tx, tenant: Uuid, party: Uuid) -> StoreResult<Vec<(Uuid, i64)>> {
+    const Q: &str = "select c.payment_id, cast(sum(c.amount_cents) as bigint) from credit_movements c
+        join payments p on p.tenant_id = c.tenant_id and p.id = c.payment_id
+        where c.tenant_id = $1 and c.party_id = $2
+        group by c.payment_id, p.created_at having sum(c.amount_cents) > 0 order by p.created_at, c.payment_id";
+    Ok(on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).bind(party).fetch_all(c).await)?)
+}
+
+/// The parties of a tenant that have unused credit.
+pub async fn parties_with_credit(tx: &mut Tx, tenant: Uuid) -> StoreResult<std::collections::HashSet<Uuid>> {
+    const Q: &str = "select party_id from credit_movements where tenant_id = $1
+        group by party_id having sum(amount_cents) > 0";
+    let rows: Vec<Uuid> = on_tx!(tx, |c| sqlx::query_scalar(Q).bind(tenant).fetch_all(c).await)?;
+    Ok(rows.into_iter().collect())
+}

@@ -231,11 +231,65 @@ async fn a_debt_paid_meanwhile_leaves_the_card_money_as_credit(be: Backend) {
     )
     .await;
     assert_eq!(credit, 500, "what the transfer already paid is kept as credit");
+
+    // Nothing is due: nothing to apply. A new debt of the party: an officer applies the credit.
+    let path = format!("/api/v1/parties/{party}/apply-credit");
+    let (s, e) = app.post(&path, Some(&t.key), &serde_json::json!({})).await;
+    assert_eq!((s, e["type"].as_str().unwrap()), (409, "/problems/nothing-to-apply"), "{e}");
+    assert_eq!(app.import_roll(&t.key, &roll_csv([roll_row(4)]), "").await.0, 201);
+    let before = crate::helpers::outstanding_total(&app, &t.key).await;
+    let (s, applied) = app.post(&path, Some(&t.key), &serde_json::json!({})).await;
+    assert_eq!((s, applied["applied"].as_str().unwrap()), (201, "5.00"), "{applied}");
+    assert_eq!(crate::helpers::outstanding_total(&app, &t.key).await, before - 500);
+    app.finish().await;
+}
+
+/// With `auto_apply_credit`, a party's credit pays its next imported debt.
+async fn credit_pays_the_next_imported_debt_when_the_tenant_says_so(be: Backend) {
+    let mut app = TestApp::spawn(be).await;
+    let mut spec = crate::helpers::tenant_spec("thira", "THI");
+    spec["policies"] = serde_json::json!({"allocation": {"auto_apply_credit": true}});
+    let (s, body) = app.post("/api/v1/platform/tenants", Some(&app.operator_key.clone()), &spec).await;
+    assert_eq!(s, 201, "{body}");
+    let t = app.tenant_key("thira", uuid::Uuid::parse_str(body["id"].as_str().unwrap()).unwrap()).await;
+    assert_eq!(app.import_roll(&t.key, &roll_csv([roll_row(5)]), "").await.0, 201);
+    let (rf, _, _) = first_debt(&app, &t).await;
+    let mut b = Browser::new(&app);
+    let link = quote_page(&mut b, &rf, "").await;
+    start(&mut b, &link).await;
+    // A transfer pays 5.00 first, so the card leaves 5.00 of credit.
+    let tenant = tameio::store::tenants::by_id(&app.db, t.id).await.unwrap().unwrap();
+    let debt = tameio::store::debts::by_rf(&app.db, t.id, &rf).await.unwrap().unwrap();
+    let transfer = tameio::collect::apply::IncomingPayment {
+        party_id: debt.party_id,
+        channel: tameio::collect::apply::Channel::BankTransfer,
+        amount: tameio::domain::money::Cents::new(500),
+        received_on: tenant.local_date(app.clock.now()),
+        debts: Some(vec![debt.id]),
+    };
+    tameio::collect::apply::apply_payment(
+        &app.db,
+        &tenant,
+        app.clock.now(),
+        &tameio::domain::actor::Actor::Cli,
+        &transfer,
+    )
+    .await
+    .unwrap();
+    let (_, to) = press(&mut b, &link, "succeed").await;
+    b.get(&to).await;
+    assert_eq!(crate::helpers::outstanding_total(&app, &t.key).await, 0);
+    let (s, summary) = app.import_roll(&t.key, &roll_csv([roll_row(4)]), "").await;
+    assert_eq!(s, 201, "{summary}");
+    let (_, page) = app.get("/api/v1/debts", Some(&t.key)).await;
+    let new = page["debts"].as_array().unwrap().iter().find(|d| d["source_id"] == "D-000004").unwrap().clone();
+    assert_eq!(new["paid"], "5.00", "the credit paid the new debt on import: {new}");
     app.finish().await;
 }
 
 crate::db_tests!(
     citizen_pays_part_of_a_debt_after_a_decline,
     an_expired_quote_cannot_be_paid,
-    a_debt_paid_meanwhile_leaves_the_card_money_as_credit
+    a_debt_paid_meanwhile_leaves_the_card_money_as_credit,
+    credit_pays_the_next_imported_debt_when_the_tenant_says_so
 );

@@ -189,6 +189,11 @@ impl TestApp {
             .await;
         assert_eq!(status, 201, "create tenant: {body}");
         let id = Uuid::parse_str(body["id"].as_str().expect("id")).expect("uuid");
+        self.tenant_key(slug, id).await
+    }
+
+    /// A key for a tenant the test created itself through the operator API.
+    pub async fn tenant_key(&mut self, slug: &str, id: Uuid) -> TestTenant {
         let (status, key) = self
             .post(
                 &format!("/api/v1/platform/tenants/{slug}/api-keys"),

@@ -58,6 +58,7 @@ async fn every_route_hides_other_tenants(b: Backend) {
                     (&b_payment, json!({"amount": "1.00", "expected_refundable": "1.00", "reason": "x"}))
                 }
                 "/api/v1/debts/{id}/write-off" => (&b_debt, json!({"reason": "x", "decision": "1"})),
+                "/api/v1/parties/{id}/apply-credit" => (&b_party, json!({})),
                 "/api/v1/quotes" => (&b_debt, json!({"party_id": b_party})),
                 _ => (&b_markers[2], json!({"name": "x"})),
             };

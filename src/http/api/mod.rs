@@ -59,6 +59,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::get_payment))
         .routes(routes!(payments::create_refund))
         .routes(routes!(payments::write_off_debt))
+        .routes(routes!(payments::apply_credit))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(debts::import_roll))

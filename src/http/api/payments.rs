@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::collect::card::{self, NewQuote, QuoteRequest};
 use crate::collect::providers::CardProvider;
 use crate::collect::refund::{self, RefundRequest};
-use crate::collect::write_off;
+use crate::collect::{credit, write_off};
 use crate::domain::money::{ApiAmount, Cents};
 use crate::domain::payment_state::PaymentState;
 use crate::error::{AppError, AppResult, InternalError};
@@ -385,6 +385,58 @@ pub async fn write_off_debt(
                     principal: Cents::new(w.principal_cents).to_api_string(),
                     surcharge: Cents::new(w.surcharge_cents).to_api_string(),
                     written_on: w.written_on,
+                };
+                Ok((StatusCode::CREATED, to_json(&view)?))
+            })
+        }),
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyCreditBody {}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CreditAppliedView {
+    pub party_id: Uuid,
+    pub applied: String,
+    pub credit_left: String,
+}
+
+/// Applies a party's credit (overpayments it left) to its open debts by the
+/// tenant's policy, oldest debt first. Honours `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/parties/{id}/apply-credit", tag = "payments", request_body = ApplyCreditBody,
+    params(("id" = Uuid, Path, description = "the party"),
+        ("Idempotency-Key" = Option<String>, Header, description = "retries with the same key apply it once")),
+    responses((status = 201, body = CreditAppliedView), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem)),
+    security(("bearer" = [])))]
+pub async fn apply_credit(
+    State(st): State<AppState>,
+    auth: TenantAuth,
+    Path(id): Path<Uuid>,
+    req: IdemJson<ApplyCreditBody>,
+) -> AppResult<Response> {
+    let (tenant, actor, now, db) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now(), st.db.clone());
+    idempotency::run(
+        &st,
+        &auth.actor,
+        req.key,
+        Box::new(move |tx| {
+            Box::pin(async move {
+                let codes = crate::store::tenants::revenue_codes(&db, tenant.id).await?;
+                crate::store::payments::lock_party(tx, tenant.id, id).await?;
+                let done = credit::apply_credit_in(tx, &tenant, &codes, now, &actor, id).await?.ok_or_else(|| {
+                    AppError::Conflict {
+                        kind: "nothing-to-apply",
+                        detail: "the party has no credit, or nothing is due".into(),
+                    }
+                })?;
+                let view = CreditAppliedView {
+                    party_id: id,
+                    applied: done.applied.to_api_string(),
+                    credit_left: done.credit_left.to_api_string(),
                 };
                 Ok((StatusCode::CREATED, to_json(&view)?))
             })
