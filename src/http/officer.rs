@@ -18,7 +18,7 @@ use crate::domain::lang::Lang;
 use crate::domain::secret;
 use crate::error::AppError;
 use crate::http::extract::resolve_tenant_key;
-use crate::store::{audit, sessions, tenants};
+use crate::store::{audit, card_payments, sessions, tenants};
 
 const SESSION_COOKIE: &str = "tameio_session";
 const LOGIN_CSRF_COOKIE: &str = "tameio_login_csrf";
@@ -163,6 +163,11 @@ struct Dashboard {
     title: &'static str,
     tenant_name: String,
     test_mode: Option<&'static str>,
+    attention_heading: &'static str,
+    attention_none: &'static str,
+    col_payment: &'static str,
+    col_amount: &'static str,
+    attention: Vec<(&'static str, String, String, String)>,
     audit_heading: &'static str,
     col_seq: &'static str,
     col_when: &'static str,
@@ -187,12 +192,32 @@ async fn dashboard(
         .map_err(|e| PageError(lang, e.into()))?
         .ok_or(PageError(lang, AppError::NotFound))?;
     let entries = audit::recent(&st.db, tenant_id, 20).await.map_err(|e| PageError(lang, e.into()))?;
+    let attention =
+        card_payments::needing_attention(&st.db, tenant_id, 50).await.map_err(|e| PageError(lang, e.into()))?;
+    let what = |status: &str| match status {
+        "anomaly" => {
+            t(lang, "Άλλο ποσό από τον πάροχο (δεν καταχωρίστηκε)", "Provider reported another amount (not booked)")
+        }
+        "disputed" => t(lang, "Αμφισβήτηση χρέωσης", "Card dispute"),
+        _ => t(lang, "Επιστροφή χωρίς επιβεβαίωση παρόχου", "Refund not yet confirmed by the provider"),
+    };
     let page = Dashboard {
         lang: lang_code(lang),
         title: t(lang, "Ταμείο — υπηρεσία οικονομικών", "Cash office — finance department"),
         tenant_name: if lang == Lang::En { tenant.name_en.clone() } else { tenant.name_el.clone() },
         test_mode: (tenant.mode == crate::domain::tenant::TenantMode::Test)
             .then(|| t(lang, "ΔΟΚΙΜΑΣΤΙΚΗ ΛΕΙΤΟΥΡΓΙΑ", "TEST MODE")),
+        attention_heading: t(lang, "Χρειάζονται έλεγχο", "Needs attention"),
+        attention_none: t(lang, "Τίποτα εκκρεμές.", "Nothing pending."),
+        col_payment: t(lang, "Πληρωμή", "Payment"),
+        col_amount: t(lang, "Ποσό", "Amount"),
+        attention: attention
+            .into_iter()
+            .map(|(status, id, cents, at)| {
+                let amount = crate::bills::format_eur(crate::domain::money::Cents::new(cents)).replace(' ', "\u{a0}");
+                (what(&status), id.to_string(), amount, crate::domain::audit::format_at(at))
+            })
+            .collect(),
         audit_heading: t(lang, "Τελευταίες ενέργειες", "Recent actions"),
         col_seq: t(lang, "Α/Α", "No."),
         col_when: t(lang, "Πότε (UTC)", "When (UTC)"),

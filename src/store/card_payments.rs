@@ -226,3 +226,20 @@ pub async fn sandbox_set(
         .map(|r| r.rows_affected()))?;
     Ok(n > 0)
 }
+
+/// What an officer must look at: card payments the provider reported for
+/// another amount (anomaly) or that are disputed, and refunds the provider
+/// has not confirmed. Newest first.
+pub async fn needing_attention(
+    db: &Db,
+    tenant: Uuid,
+    limit: i64,
+) -> StoreResult<Vec<(String, Uuid, i64, DateTime<Utc>)>> {
+    const Q: &str = "select status, id, amount_cents, created_at from payments
+            where tenant_id = $1 and channel = 'card' and status in ('anomaly', 'disputed')
+        union all
+        select 'refund_pending', payment_id, amount_cents, created_at from refunds
+            where tenant_id = $1 and status = 'pending'
+        order by 4 desc limit $2";
+    Ok(on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(limit).fetch_all(p).await)?)
+}

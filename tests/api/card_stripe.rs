@@ -332,6 +332,11 @@ async fn refunds_at_stripe_and_disputes_come_from_signed_events(be: Backend) {
         "amount": 2000, "status": "needs_response"});
     signed_event(&app, &st, "charge.dispute.created", dispute_a.clone()).await;
     eventually("the dispute on a", || async { stored_status(&app, &a).await == "disputed" }).await;
+    let attention = tameio::store::card_payments::needing_attention(&app.db, st.t.id, 10).await.unwrap();
+    assert!(
+        attention.iter().any(|(what, id, _, _)| what == "disputed" && id.to_string() == a["id"].as_str().unwrap()),
+        "officers see the dispute: {attention:?}"
+    );
     let mut lost = dispute_a;
     lost["status"] = json!("lost");
     signed_event(&app, &st, "charge.dispute.closed", lost).await;

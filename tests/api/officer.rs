@@ -63,7 +63,11 @@ async fn officer_session_with_csrf(b: Backend) {
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("Municipality of rhodes") && html.contains("TEST MODE") && html.contains("officer.signed_in"),
+        html.contains("Municipality of rhodes")
+            && html.contains("TEST MODE")
+            && html.contains("officer.signed_in")
+            && html.contains("Needs attention")
+            && html.contains("Nothing pending."),
         "{html}"
     );
     let csrf = hidden_csrf(&html);
