@@ -65,7 +65,7 @@ impl CardProvider {
                     api_base: s.api_base.clone().unwrap_or_else(|| "https://api.stripe.com".into()),
                     secret_key: s.secret_key.clone().ok_or(SetupError::Incomplete("secret key"))?,
                 };
-                let client = StripeClient::new(&cfg).map_err(|_| SetupError::Incomplete("API base URL"))?;
+                let client = cached_client(&cfg)?;
                 Ok(CardProvider::Stripe(Box::new(StripeProvider {
                     client,
                     api_base: cfg.api_base,
@@ -133,4 +133,21 @@ impl CardProvider {
             CardProvider::Stripe(s) => s.client.create_refund(key, intent_id, amount).await,
         }
     }
+}
+
+/// One client per (API base, secret key), shared by every request: building
+/// one sets up TLS roots and a connection pool, and a fresh pool means a
+/// fresh connection to Stripe.
+fn cached_client(cfg: &StripeConfig) -> Result<StripeClient, SetupError> {
+    type Clients = std::sync::Mutex<std::collections::HashMap<(String, String), StripeClient>>;
+    static CLIENTS: std::sync::LazyLock<Clients> = std::sync::LazyLock::new(Default::default);
+    let key = (cfg.api_base.clone(), cfg.secret_key.clone());
+    if let Some(c) = CLIENTS.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return Ok(c);
+    }
+    let client = StripeClient::new(cfg).map_err(|_| SetupError::Incomplete("API base URL"))?;
+    if let Ok(mut m) = CLIENTS.lock() {
+        m.insert(key, client.clone());
+    }
+    Ok(client)
 }

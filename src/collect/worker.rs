@@ -1,7 +1,7 @@
 //! The background worker of every node: provider events, scheduled
 //! re-checks of pending card payments (and the cancel of intents past their
-//! quote), and refunds the provider has not confirmed. Work is claimed row by
-//! row, so any number of nodes may run it.
+//! quote), and refunds the provider has not confirmed. Work is claimed with
+//! a lease, so any number of nodes may run it.
 
 use std::time::Duration;
 
@@ -15,12 +15,18 @@ use super::refund;
 use crate::app::AppState;
 use crate::store::{card_payments, provider_events, tenants};
 
+/// Events claimed per pass.
+const BATCH: i64 = 100;
+
 /// Waits for work (a wake-up or the interval) until `stop` fires.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let interval = Duration::from_millis(state.settings.worker_interval_ms);
     loop {
-        if let Err(e) = step(&state).await {
-            tracing::error!(error = %e, "worker step failed");
+        match step(&state).await {
+            // A full batch: more may be due, go on without waiting.
+            Ok(claimed) if claimed >= BATCH as usize => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "worker step failed"),
         }
         tokio::select! {
             () = state.worker_wake.notified() => {}
@@ -39,21 +45,29 @@ pub fn backoff(now: DateTime<Utc>, attempts: i64) -> DateTime<Utc> {
 }
 
 /// One pass over everything due.
-pub async fn step(state: &AppState) -> Result<(), card::CardError> {
+pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
     let db = &state.db;
     let now = state.clock.now();
     let lease = chrono::Duration::seconds(i64::from(state.settings.event_lease_s));
-    for ev in provider_events::claim_due(db, now, lease, 100).await? {
-        match events::process(db, now, &ev).await {
-            Ok(Outcome::Applied | Outcome::Ignored) => {}
-            Ok(Outcome::Retry(why)) => {
-                provider_events::retry_later(db, ev.tenant_id, &ev.id, &why, backoff(now, ev.attempts)).await?;
-            }
-            Err(e) => {
-                tracing::warn!(event = %ev.id, error = %e, "provider event failed; retried later");
-                provider_events::retry_later(db, ev.tenant_id, &ev.id, &e.to_string(), backoff(now, ev.attempts))
-                    .await?;
-            }
+    let claimed = provider_events::claim_due(db, now, lease, BATCH).await?;
+    let n = claimed.len();
+    // Each event on its own task, at most PARALLEL at a time: the provider's
+    // answer and the reads of one overlap the transaction of another.
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel(db)));
+    let mut tasks = tokio::task::JoinSet::new();
+    for ev in claimed {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let db = db.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            finish_one(&db, now, &ev).await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "provider event not rescheduled"),
+            Err(e) => tracing::error!(error = %e, "provider event task failed"),
         }
     }
     for (tenant_id, payment_id) in card_payments::due_checks(db, now, 100).await? {
@@ -65,6 +79,34 @@ pub async fn step(state: &AppState) -> Result<(), card::CardError> {
     }
     if let Err(e) = refund::retry_pending(db, now).await {
         tracing::warn!(error = %e, "pending refunds not retried");
+    }
+    Ok(n)
+}
+
+/// Events processed at once: SQLite has one writer, so a few overlap the
+/// provider's answers; PostgreSQL takes more.
+fn parallel(db: &crate::store::Db) -> usize {
+    match db {
+        crate::store::Db::Sqlite(_) => 4,
+        crate::store::Db::Postgres(_) => 8,
+    }
+}
+
+/// Processes one event; a failure or an unreachable provider schedules a retry.
+async fn finish_one(
+    db: &crate::store::Db,
+    now: DateTime<Utc>,
+    ev: &provider_events::DueEvent,
+) -> Result<(), card::CardError> {
+    match events::process(db, now, ev).await {
+        Ok(Outcome::Applied | Outcome::Ignored) => {}
+        Ok(Outcome::Retry(why)) => {
+            provider_events::retry_later(db, ev.tenant_id, &ev.id, &why, backoff(now, ev.attempts)).await?;
+        }
+        Err(e) => {
+            tracing::warn!(event = %ev.id, error = %e, "provider event failed; retried later");
+            provider_events::retry_later(db, ev.tenant_id, &ev.id, &e.to_string(), backoff(now, ev.attempts)).await?;
+        }
     }
     Ok(())
 }

@@ -44,31 +44,43 @@ pub struct DueEvent {
     pub body: String,
 }
 
-/// Events still `received` whose next attempt is due, oldest first. Claiming
-/// is by pushing `next_attempt_at` forward: another node that reads the same
-/// row later sees it not yet due (a crash leaves it due again after the lease).
+/// Claims up to `limit` events still `received` whose next attempt is due,
+/// in one statement, by pushing `next_attempt_at` past the lease: another
+/// node does not see them due, and a crash leaves them due again when the
+/// lease ends. Oldest first.
 pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, limit: i64) -> StoreResult<Vec<DueEvent>> {
-    const PICK: &str = "select tenant_id, id, type, object_id, attempts, body from provider_events
-        where status = 'received' and next_attempt_at <= $1 order by received_at, id limit $2";
-    const TAKE: &str = "update provider_events set next_attempt_at = $4
-        where tenant_id = $1 and id = $2 and status = 'received' and next_attempt_at <= $3";
-    let rows: Vec<(Uuid, String, String, Option<String>, i64, String)> =
-        on_pool!(db, |p| sqlx::query_as(PICK).bind(now).bind(limit).fetch_all(p).await)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (tenant_id, id, kind, object_id, attempts, body) in rows {
-        let taken = on_pool!(db, |p| sqlx::query(TAKE)
-            .bind(tenant_id)
-            .bind(&id)
-            .bind(now)
-            .bind(now + lease)
-            .execute(p)
-            .await
-            .map(|r| r.rows_affected()))?;
-        if taken == 1 {
-            out.push(DueEvent { tenant_id, id, kind, object_id, attempts, body });
-        }
-    }
-    Ok(out)
+    // The outer condition is checked again on each row: one claimed meanwhile
+    // is skipped. PostgreSQL also skips rows another node has locked; SQLite
+    // has one writer.
+    const SQLITE: &str = "update provider_events set next_attempt_at = $2
+        where (tenant_id, id) in (select tenant_id, id from provider_events
+            where status = 'received' and next_attempt_at <= $1 order by received_at, id limit $3)
+        and status = 'received' and next_attempt_at <= $1
+        returning tenant_id, id, type, object_id, attempts, body, received_at";
+    const POSTGRES: &str = "update provider_events set next_attempt_at = $2
+        where (tenant_id, id) in (select tenant_id, id from provider_events
+            where status = 'received' and next_attempt_at <= $1 order by received_at, id limit $3
+            for update skip locked)
+        and status = 'received' and next_attempt_at <= $1
+        returning tenant_id, id, type, object_id, attempts, body, received_at";
+    type Row = (Uuid, String, String, Option<String>, i64, String, DateTime<Utc>);
+    let until = now + lease;
+    let mut rows: Vec<Row> = match db {
+        Db::Sqlite(p) => sqlx::query_as(SQLITE).bind(now).bind(until).bind(limit).fetch_all(p).await?,
+        Db::Postgres(p) => sqlx::query_as(POSTGRES).bind(now).bind(until).bind(limit).fetch_all(p).await?,
+    };
+    rows.sort_by(|a, b| (a.6, &a.1).cmp(&(b.6, &b.1)));
+    Ok(rows
+        .into_iter()
+        .map(|(tenant_id, id, kind, object_id, attempts, body, _)| DueEvent {
+            tenant_id,
+            id,
+            kind,
+            object_id,
+            attempts,
+            body,
+        })
+        .collect())
 }
 
 /// Marks an event done (`applied` or `ignored`) inside the transaction of its
