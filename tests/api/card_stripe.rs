@@ -226,6 +226,30 @@ async fn a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck(be: Backend) {
     app.finish().await;
 }
 
+/// Canceled at Stripe (its dashboard): localstripe sends no event, so the
+/// test signs `payment_intent.canceled` itself; the retrieve confirms it.
+async fn an_intent_canceled_at_stripe_cancels_the_payment(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    let st = stripe_tenant(&mut app, &ls, "lipsi", "LIP", &[8]).await;
+    let p = started(&app, &st, None).await;
+    let intent = p["intent_id"].as_str().unwrap();
+    let res = reqwest::Client::new()
+        .post(format!("{}/v1/payment_intents/{intent}/cancel", ls.base()))
+        .bearer_auth(SECRET_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    signed_event(&app, &st, "payment_intent.canceled", json!({"id": intent, "object": "payment_intent"})).await;
+    eventually("the cancel", || async { stored_status(&app, &p).await == "canceled" }).await;
+    // A forged "succeeded" for it, correctly signed, changes nothing: Stripe says canceled.
+    signed_event(&app, &st, "payment_intent.succeeded", json!({"id": intent, "object": "payment_intent"})).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(stored_status(&app, &p).await, "canceled");
+    app.finish().await;
+}
+
 async fn events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored(be: Backend) {
     let Some(ls) = localstripe() else { return };
     let mut app = TestApp::spawn(be).await;
@@ -349,5 +373,6 @@ crate::db_tests!(
     refunds_at_stripe_and_disputes_come_from_signed_events,
     pays_partly_after_a_decline_then_fully_with_3ds_and_refunds,
     a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck,
+    an_intent_canceled_at_stripe_cancels_the_payment,
     events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored
 );
