@@ -25,9 +25,8 @@ pub struct NewEvent<'a> {
 const INSERT_EVENT: &str = "insert into journal_events
     (tenant_id, seq, id, kind, occurred_at, business_date, livemode, subject)
     values ($1, $2, $3, $4, $5, $6, $7, $8)";
-const INSERT_LINE: &str = "insert into journal_lines
-    (tenant_id, event_seq, line_no, account, debit_cents, credit_cents, revenue_code, debt_rf)
-    values ($1, $2, $3, $4, $5, $6, $7, $8)";
+const LINE_COLS: [&str; 8] =
+    ["tenant_id", "event_seq", "line_no", "account", "debit_cents", "credit_cents", "revenue_code", "debt_rf"];
 const INSERT_OUTBOX: &str = "insert into outbox (tenant_id, event_seq, created_at) values ($1, $2, $3)";
 
 /// Posts `entry` for `tenant` as of `business_date`, live or test by the
@@ -62,21 +61,24 @@ pub async fn append(tx: &mut Tx, tenant: Uuid, ev: &NewEvent<'_>) -> StoreResult
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    for (i, l) in ev.entry.lines().iter().enumerate() {
-        let line_no = i64::try_from(i).map_err(|_| StoreError::Corrupt("line number".into()))?;
-        on_tx!(tx, |c| sqlx::query(INSERT_LINE)
-            .bind(tenant)
-            .bind(seq)
-            .bind(line_no + 1)
-            .bind(l.account.as_str())
-            .bind(l.debit.get())
-            .bind(l.credit.get())
-            .bind(l.revenue_code.as_deref())
-            .bind(l.debt_rf.as_deref())
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
-    }
+    // All lines in one statement: an event has a handful.
+    let lines = ev.entry.lines();
+    let sql = super::batch::insert_sql(tx.dialect(), "journal_lines", &LINE_COLS, lines.len());
+    on_tx!(tx, |c| {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, l) in lines.iter().enumerate() {
+            q = q
+                .bind(tenant)
+                .bind(seq)
+                .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
+                .bind(l.account.as_str())
+                .bind(l.debit.get())
+                .bind(l.credit.get())
+                .bind(l.revenue_code.as_deref())
+                .bind(l.debt_rf.as_deref());
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     on_tx!(tx, |c| sqlx::query(INSERT_OUTBOX)
         .bind(tenant)
         .bind(seq)
