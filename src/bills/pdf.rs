@@ -10,7 +10,7 @@
 use std::sync::OnceLock;
 
 use certificates::pdfkit::{DejaVuSans, Face, KitError, MM, Page, append_to_page, compress_fast, qr_ops};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use printpdf::{FontId, Op, PdfDocument, PdfPage, PdfSaveOptions};
 use qrcode::{EcLevel, QrCode, Version};
 use sha2::{Digest, Sha256};
@@ -173,7 +173,8 @@ fn render(fonts: &DejaVuSans, n: &Notice) -> Result<Vec<u8>, BillError> {
         append_to_page(&mut lo, page_id, qr_content(qrs))?;
     }
     compress_fast(&mut lo)?;
-    set_info(&mut lo, n.notice_date)?;
+    // A date without a time of day: the notice is dated, not timed.
+    set_info(&mut lo, &n.notice_date.format("D:%Y%m%d").to_string())?;
     let mut out = Vec::with_capacity(64 * 1024);
     lo.save_to(&mut out).map_err(|e| BillError::Write(e.to_string()))?;
     Ok(out)
@@ -369,10 +370,10 @@ fn qr_content(qrs: &[QrPlacement]) -> Vec<u8> {
     ops.into_bytes()
 }
 
-/// Dates the file by the notice (a date without a time of day, which printpdf
-/// cannot write) and replaces printpdf's random file identifier with a hash
-/// of the content, so equal notices are equal files.
-fn set_info(lo: &mut lopdf::Document, notice_date: NaiveDate) -> Result<(), BillError> {
+/// Dates the file (`pdf_date` in PDF form, `D:YYYYMMDD[HHMMSS]`, a form
+/// printpdf cannot write) and replaces printpdf's random file identifier with
+/// a hash of the content, so equal documents are equal files.
+pub(super) fn set_info(lo: &mut lopdf::Document, pdf_date: &str) -> Result<(), BillError> {
     let write_err = |e: lopdf::Error| BillError::Write(e.to_string());
     let mut hasher = Sha256::new();
     for object in lo.objects.values() {
@@ -386,9 +387,8 @@ fn set_info(lo: &mut lopdf::Document, notice_date: NaiveDate) -> Result<(), Bill
 
     let info_id = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(write_err)?;
     let info = lo.get_dictionary_mut(info_id).map_err(write_err)?;
-    let date = format!("D:{:04}{:02}{:02}", notice_date.year(), notice_date.month(), notice_date.day());
     for key in ["CreationDate", "ModDate"] {
-        info.set(key, lopdf::Object::String(date.clone().into_bytes(), lopdf::StringFormat::Literal));
+        info.set(key, lopdf::Object::String(pdf_date.as_bytes().to_vec(), lopdf::StringFormat::Literal));
     }
     Ok(())
 }
@@ -400,7 +400,12 @@ fn canvas() -> Page {
 
 /// A label and a wrapped value on the same baseline.
 fn field(c: &mut Page, label: &Face<'_>, value: &Face<'_>, size: f32, l: &str, v: &str) {
-    let value_x = LEFT + 72.0 * MM;
+    field_at(c, LEFT + 72.0 * MM, (label, value), size, l, v);
+}
+
+/// A label at `LEFT` and its value wrapped from `value_x` to `RIGHT`.
+pub(super) fn field_at(c: &mut Page, value_x: f32, faces: (&Face<'_>, &Face<'_>), size: f32, l: &str, v: &str) {
+    let (label, value) = faces;
     let start = c.y;
     c.text_at(label, size - 0.5, LEFT, start - size * 1.3, l);
     c.paragraph_in(value, size, v, value_x, RIGHT - value_x);

@@ -13,10 +13,9 @@ use std::sync::OnceLock;
 use certificates::pdfkit::{DejaVuSans, Face, MM, Page, compress_fast};
 use chrono::NaiveDateTime;
 use printpdf::{FontId, PdfDocument, PdfPage, PdfSaveOptions};
-use sha2::{Digest, Sha256};
 
 use super::format_eur;
-use super::pdf::{BillError, MAX_TEXT_CHARS};
+use super::pdf::{BillError, MAX_TEXT_CHARS, field_at, set_info};
 use crate::domain::lang::Lang;
 use crate::domain::money::Cents;
 
@@ -200,7 +199,8 @@ pub fn render_receipt(v: &ReceiptView) -> Result<Vec<u8>, BillError> {
     let opts = PdfSaveOptions { image_optimization: None, ..PdfSaveOptions::default() };
     let mut lo = pdf.to_lopdf_document(&opts, &mut Vec::new());
     compress_fast(&mut lo)?;
-    set_info(&mut lo, v.issued_local)?;
+    // Local time without an offset: the receipt states the municipality's clock.
+    set_info(&mut lo, &v.issued_local.format("D:%Y%m%d%H%M%S").to_string())?;
     let mut out = Vec::with_capacity(48 * 1024);
     lo.save_to(&mut out).map_err(|e| BillError::Write(e.to_string()))?;
     Ok(out)
@@ -434,12 +434,7 @@ fn cell(
 
 /// A label and a wrapped value on the same baseline.
 fn field(c: &mut Page, label: &Face<'_>, value: &Face<'_>, size: f32, l: &str, v: &str) {
-    let value_x = LEFT + 45.0 * MM;
-    let start = c.y;
-    c.text_at(label, size - 0.5, LEFT, start - size * 1.3, l);
-    c.paragraph_in(value, size, v, value_x, RIGHT - value_x);
-    // An empty value still takes its line.
-    c.y = c.y.min(start - size * 1.3) - size * 0.25;
+    field_at(c, LEFT + 45.0 * MM, (label, value), size, l, v);
 }
 
 /// An empty page: the text column runs from `LEFT` to `RIGHT`.
@@ -452,30 +447,6 @@ fn height(draw: impl FnOnce(&mut Page)) -> f32 {
     let mut probe = canvas();
     draw(&mut probe);
     PAGE_H - probe.y
-}
-
-/// Dates the file by the receipt and replaces printpdf's random file
-/// identifier with a hash of the content, so equal receipts are equal files.
-fn set_info(lo: &mut lopdf::Document, issued: NaiveDateTime) -> Result<(), BillError> {
-    let write_err = |e: lopdf::Error| BillError::Write(e.to_string());
-    let mut hasher = Sha256::new();
-    for object in lo.objects.values() {
-        if let lopdf::Object::Stream(stream) = object {
-            hasher.update(&stream.content);
-        }
-    }
-    let id = hasher.finalize().get(..16).unwrap_or_default().to_vec();
-    let id_string = || lopdf::Object::String(id.clone(), lopdf::StringFormat::Hexadecimal);
-    lo.trailer.set("ID", lopdf::Object::Array(vec![id_string(), id_string()]));
-
-    let info_id = lo.trailer.get(b"Info").and_then(lopdf::Object::as_reference).map_err(write_err)?;
-    let info = lo.get_dictionary_mut(info_id).map_err(write_err)?;
-    // Local time without an offset: the receipt states the municipality's clock.
-    let date = issued.format("D:%Y%m%d%H%M%S").to_string();
-    for key in ["CreationDate", "ModDate"] {
-        info.set(key, lopdf::Object::String(date.clone().into_bytes(), lopdf::StringFormat::Literal));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
