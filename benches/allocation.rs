@@ -7,6 +7,7 @@ use chrono::{Days, NaiveDate};
 use criterion::{BenchmarkId, Criterion, black_box, criterion_group, criterion_main};
 use tameio::domain::allocation::{OpenDebt, allocate};
 use tameio::domain::money::Cents;
+use tameio::domain::quote::quote;
 use tameio::domain::tenant::SplitRule;
 use uuid::Uuid;
 
@@ -48,5 +49,17 @@ fn allocation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, allocation);
+/// A card quote: the allocation preview plus the minimum-left check.
+fn quoting(c: &mut Criterion) {
+    let mut group = c.benchmark_group("quote");
+    for n in [3u32, 200] {
+        let debts = debts(n);
+        group.bench_with_input(BenchmarkId::new("everything_due", n), &debts, |b, debts| {
+            b.iter(|| quote(black_box(debts), None, Cents::new(100), SplitRule::SurchargesFirst))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, allocation, quoting);
 criterion_main!(benches);
