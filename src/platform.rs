@@ -212,6 +212,14 @@ pub fn card_provider_settings(
                     "a Stripe secret or restricted key (sk_..., rk_...) is required",
                 ));
             }
+            // A live municipality's receipts and clearances must rest on real
+            // money: Stripe's test keys are for test tenants only.
+            let live = tenant.mode == crate::domain::tenant::TenantMode::Live;
+            for (field, key) in [("publishable_key", &publishable_key), ("secret_key", &secret_key)] {
+                if live && key.as_deref().is_some_and(|k| k.contains("_test_")) {
+                    errors.push(FieldError::new(field, "a live tenant needs Stripe's live keys, not test keys"));
+                }
+            }
             if webhook_secrets.is_empty() || webhook_secrets.iter().any(|s| !s.starts_with("whsec_")) {
                 errors.push(FieldError::new("webhook_secrets", "one or more webhook signing secrets (whsec_...)"));
             }

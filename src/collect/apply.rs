@@ -156,7 +156,9 @@ pub async fn book(
         .portions
         .iter()
         .map(|portion| NewAllocation {
-            id: Uuid::new_v4(),
+            // Time-ordered ids: within one booking, a refund takes back the
+            // debt allocated last first.
+            id: Uuid::now_v7(),
             debt_id: portion.debt_id,
             principal_cents: portion.principal.get(),
             surcharge_cents: portion.surcharge.get(),

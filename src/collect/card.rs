@@ -106,6 +106,10 @@ pub async fn plan_quote(
     req: &QuoteRequest,
 ) -> Result<NewQuote, CardError> {
     let records = debts::by_party(Conn::Db(db), tenant.id, req.party_id).await?;
+    if records.is_empty() {
+        // No such party here (or one without a single debt).
+        return Err(CardError::NotFound);
+    }
     if let Some(ids) = &req.debts
         && ids.iter().any(|id| !records.iter().any(|d| d.id == *id))
     {
@@ -192,6 +196,11 @@ pub async fn start_payment(
         let intent = provider.retrieve_intent(id).await?;
         return Ok(Started { payment, intent });
     }
+    // No intent yet (an earlier create failed): only inside the window, and
+    // only for a payment still waiting for one.
+    if now > quote.expires_at || payment.status != PaymentState::Created.as_str() {
+        return Err(CardError::QuoteExpired);
+    }
     let req = NewIntent {
         tenant_id: tenant.id,
         payment_id: payment.id,
@@ -200,6 +209,14 @@ pub async fn start_payment(
     };
     let intent = provider.create_intent(&req, now).await?;
     let payment = record_intent(db, tenant, now, payment.id, &intent.id).await?;
+    if payment.status != PaymentState::AwaitingPayment.as_str() {
+        // The payment expired while the intent was being created: the intent
+        // is cancelled (a success that beats the cancel is still applied).
+        if let Err(e) = provider.cancel_intent(&intent.id).await {
+            tracing::warn!(payment = %payment.id, error = %e, "late intent not cancelled; the re-check will");
+        }
+        return Err(CardError::QuoteExpired);
+    }
     Ok(Started { payment, intent })
 }
 
@@ -253,8 +270,12 @@ async fn record_intent(
     payment: Uuid,
     intent_id: &str,
 ) -> Result<CardPayment, CardError> {
+    let party = card_payments::by_id(Conn::Db(db), tenant.id, payment).await?.ok_or(CardError::NotFound)?.party_id;
     let mut tx = db.begin_write().await?;
+    payments::lock_party(&mut tx, tenant.id, party).await?;
     let current = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment).await?.ok_or(CardError::NotFound)?;
+    // The intent is recorded whatever the state, so a late success is still
+    // matched to its payment and applied.
     if current.provider_ref.is_none() {
         card_payments::set_provider_ref(&mut tx, tenant.id, payment, intent_id).await?;
     }
@@ -290,13 +311,25 @@ pub async fn sync(
     now: DateTime<Utc>,
     payment_id: Uuid,
 ) -> Result<CardPayment, CardError> {
+    Ok(sync_with_intent(db, provider, tenant, now, payment_id).await?.0)
+}
+
+/// As [`sync`], with the intent the provider reported (none before there is one).
+pub async fn sync_with_intent(
+    db: &Db,
+    provider: &CardProvider,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    payment_id: Uuid,
+) -> Result<(CardPayment, Option<Intent>), CardError> {
     let payment = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
-    let Some(intent_id) = &payment.provider_ref else { return Ok(payment) };
+    let Some(intent_id) = &payment.provider_ref else { return Ok((payment, None)) };
     let intent = provider.retrieve_intent(intent_id).await?;
-    match event_for(&payment, &intent) {
-        Some(event) => apply_event(db, tenant, now, payment_id, &event, None).await,
-        None => Ok(payment),
-    }
+    let payment = match event_for(&payment, &intent) {
+        Some(event) => apply_event(db, tenant, now, payment_id, &event, None).await?,
+        None => payment,
+    };
+    Ok((payment, Some(intent)))
 }
 
 /// Applies one event to a payment in one transaction holding the party's
@@ -357,7 +390,14 @@ pub(crate) async fn take_step(
     };
     let received_on =
         if event.kind() == PaymentEventKind::ProviderSucceeded { tenant.local_date(now) } else { payment.received_on };
-    card_payments::set_status(tx, tenant.id, payment.id, transition.to.as_str(), received_on).await?;
+    let moved =
+        card_payments::set_status(tx, tenant.id, payment.id, state.as_str(), transition.to.as_str(), received_on)
+            .await?;
+    if !moved {
+        // Another transaction moved it first (callers hold the party's lock,
+        // so this is a safety net): nothing is written on a stale state.
+        return Ok(None);
+    }
     if event.kind() != PaymentEventKind::ProviderSucceeded {
         let mut details = event.audit_details();
         details["from"] = json!(state.as_str());

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::card::{self, CardError};
-use super::dispute::{self, DisputeReport};
+use super::dispute::{self, DisputeReport, Ready};
 use super::provider::{Intent, IntentStatus, ProviderError};
 use super::providers::CardProvider;
 use super::refund::{self, RefundFailure};
@@ -135,8 +135,10 @@ async fn confirmed_payment(
     let provider = CardProvider::for_tenant(db, tenant).await?;
     let intent = match provider.retrieve_intent(intent_id).await {
         Ok(i) => i,
-        Err(e @ ProviderError::Unavailable(_)) => return Ok(Err(Outcome::Retry(e.to_string()))),
-        Err(_) => return Ok(Err(Outcome::Ignored)),
+        // Not at this tenant's provider: not ours. Anything else (the provider
+        // down, a rotated key) is tried again; the event is never dropped.
+        Err(ProviderError::NotFound) => return Ok(Err(Outcome::Ignored)),
+        Err(e) => return Ok(Err(Outcome::Retry(e.to_string()))),
     };
     if intent.tameio_tenant() != Some(tenant.id) || intent.tameio_payment() != Some(payment.id) {
         return Ok(Err(Outcome::Ignored));
@@ -175,7 +177,9 @@ async fn charge_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEven
         }
     };
     match result {
-        Ok(()) => Ok(Outcome::Applied),
+        Ok(Ready::Done) => Ok(Outcome::Applied),
+        Ok(Ready::Ignored) => Ok(Outcome::Ignored),
+        Ok(Ready::NotYet) => Ok(Outcome::Retry("the payment's success is not booked yet".into())),
         Err(RefundFailure::Card(e)) => Err(e),
         Err(other) => Err(CardError::Store(crate::store::StoreError::Corrupt(other.to_string()))),
     }

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use super::apply::codes;
 use super::card::{self, CardError, receipt_series};
+use super::dispute::{self, Ready};
 use super::provider::{ProviderError, RefundStatus};
 use super::providers::CardProvider;
 use crate::domain::actor::Actor;
@@ -129,6 +130,7 @@ pub async fn execute(
     let answer = provider.create_refund(refund.id, &intent, Cents::new(refund.amount_cents)).await;
     let outcome = match answer {
         Ok(r) if r.status == RefundStatus::Failed || r.status == RefundStatus::Canceled => Settle::Refused(r.id),
+        Ok(r) if r.status == RefundStatus::Pending => Settle::Pending(r.id),
         Ok(r) => Settle::Taken(r.id),
         Err(ProviderError::Refused { message, .. }) => Settle::Refused(message),
         Err(e) => return Err(CardError::Provider(e).into()),
@@ -139,6 +141,9 @@ pub async fn execute(
 enum Settle {
     /// The provider's refund id.
     Taken(String),
+    /// The provider has it but is not done: it stays reserved, and the worker
+    /// asks again (the same idempotency key returns the same refund).
+    Pending(String),
     /// Why, or the provider's id of the failed refund.
     Refused(String),
 }
@@ -169,6 +174,9 @@ async fn settle(
             refunds::set_status(&mut tx, tenant.id, refund.id, "failed", None).await?;
             let details = json!({ "reason": why });
             audit::append(&mut tx, tenant.id, now, &Actor::System, "refund.failed", &subject, details).await?;
+        }
+        Settle::Pending(provider_ref) => {
+            refunds::set_status(&mut tx, tenant.id, refund.id, "pending", Some(provider_ref)).await?;
         }
         Settle::Taken(provider_ref) => {
             take_back(&mut tx, tenant, &tenant_codes, now, &refund).await?;
@@ -329,13 +337,14 @@ pub async fn retry_pending(db: &Db, now: DateTime<Utc>) -> Result<usize, RefundF
     let mut done = 0;
     for (tenant_id, refund) in refunds::pending(db, 50).await? {
         let Some(tenant) = tenants::by_id(db, tenant_id).await? else { continue };
-        let provider = CardProvider::for_tenant(db, &tenant).await.map_err(CardError::from)?;
-        match execute(db, &provider, &tenant, now, &refund).await {
+        let result = match CardProvider::for_tenant(db, &tenant).await {
+            Ok(provider) => execute(db, &provider, &tenant, now, &refund).await,
+            Err(e) => Err(CardError::from(e).into()),
+        };
+        // One refund's trouble never holds up the others.
+        match result {
             Ok(_) => done += 1,
-            Err(RefundFailure::Card(CardError::Provider(e))) => {
-                tracing::warn!(refund = %refund.id, error = %e, "provider still unreachable for a refund");
-            }
-            Err(e) => return Err(e),
+            Err(e) => tracing::warn!(refund = %refund.id, error = %e, "pending refund not settled; asked again later"),
         }
     }
     Ok(done)
@@ -351,18 +360,18 @@ pub async fn record_external(
     payment_id: Uuid,
     amount_refunded: Cents,
     event_id: &str,
-) -> Result<(), RefundFailure> {
+) -> Result<Ready, RefundFailure> {
     let tenant_codes = tenants::revenue_codes(db, tenant.id).await?;
-    let party = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?.party_id;
-    let mut tx = db.begin_write().await?;
-    if !crate::store::provider_events::finish(&mut tx, tenant.id, event_id, "applied", now).await? {
-        return Ok(());
+    let Some((mut tx, payment)) = dispute::begin(db, tenant, payment_id, event_id).await? else {
+        return Ok(Ready::Done);
+    };
+    let state = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Anomaly);
+    if !state.has_succeeded() {
+        // The success is not booked yet: the refund waits for it.
+        return Ok(Ready::NotYet);
     }
-    payments::lock_party(&mut tx, tenant.id, party).await?;
-    let payment = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
     let ours = refunds::reserved(Conn::Tx(&mut tx), tenant.id, payment.id).await?;
     let extra = amount_refunded.get() - ours;
-    let state = PaymentState::parse(&payment.status).unwrap_or(PaymentState::Anomaly);
     if extra > 0 && refundable_states(state) {
         let refund = RefundRecord {
             id: Uuid::now_v7(),
@@ -377,6 +386,5 @@ pub async fn record_external(
         take_back(&mut tx, tenant, &tenant_codes, now, &refund).await?;
         refunds::set_status(&mut tx, tenant.id, refund.id, "succeeded", Some(event_id)).await?;
     }
-    tx.commit().await?;
-    Ok(())
+    Ok(dispute::done(tx, tenant, event_id, now).await?)
 }

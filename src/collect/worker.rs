@@ -13,7 +13,10 @@ use super::events::{self, Outcome};
 use super::providers::CardProvider;
 use super::refund;
 use crate::app::AppState;
-use crate::store::{card_payments, provider_events, tenants};
+use crate::store::{card_payments, idempotency, provider_events, tenants};
+
+/// A failed re-check is tried again this much later.
+const RECHECK_RETRY: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Events claimed per pass.
 const BATCH: i64 = 100;
@@ -72,11 +75,19 @@ pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
     }
     for (tenant_id, payment_id) in card_payments::due_checks(db, now, 100).await? {
         let Some(tenant) = tenants::by_id(db, tenant_id).await? else { continue };
-        let provider = CardProvider::for_tenant(db, &tenant).await?;
-        if let Err(e) = card::recheck(db, &provider, &tenant, now, payment_id).await {
-            tracing::warn!(payment = %payment_id, error = %e, "re-check failed; tried again at the next pass");
+        let checked = match CardProvider::for_tenant(db, &tenant).await {
+            Ok(provider) => card::recheck(db, &provider, &tenant, now, payment_id).await.map(|_| ()),
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = checked {
+            // One payment's trouble never holds up the others: it is asked
+            // again a little later.
+            tracing::warn!(payment = %payment_id, error = %e, "re-check failed; tried again later");
+            card_payments::set_next_check(db, tenant_id, payment_id, Some(now + RECHECK_RETRY)).await?;
         }
     }
+    // Idempotency records are kept two days (at least one is promised).
+    idempotency::prune(db, now - chrono::Duration::days(2)).await?;
     if let Err(e) = refund::retry_pending(db, now).await {
         tracing::warn!(error = %e, "pending refunds not retried");
     }

@@ -12,10 +12,10 @@ use super::apply::codes;
 use crate::debts::standings;
 use crate::domain::actor::Actor;
 use crate::domain::journal::postings;
-use crate::domain::tenant::Tenant;
+use crate::domain::tenant::{RevenueCode, Tenant};
 use crate::store::journal;
 use crate::store::payments::{self, NewAllocation, NewPayment};
-use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
+use crate::store::{Conn, StoreError, Tx, audit, debts};
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteOffError {
@@ -40,7 +40,7 @@ pub struct WriteOffRequest {
 /// Writes off what `debt_id` has outstanding today, in the caller's write
 /// transaction.
 pub async fn write_off(
-    db: &Db,
+    tenant_codes: &[RevenueCode],
     tx: &mut Tx,
     tenant: &Tenant,
     now: DateTime<Utc>,
@@ -48,7 +48,6 @@ pub async fn write_off(
     req: &WriteOffRequest,
 ) -> Result<WriteOff, WriteOffError> {
     let debt_id = req.debt_id;
-    let tenant_codes = tenants::revenue_codes(db, tenant.id).await?;
     let party = debts::by_id(Conn::Tx(tx), tenant.id, debt_id).await?.ok_or(WriteOffError::NotFound)?.party_id;
     payments::lock_party(tx, tenant.id, party).await?;
     let debt = debts::by_id(Conn::Tx(tx), tenant.id, debt_id).await?.ok_or(WriteOffError::NotFound)?;
@@ -92,7 +91,7 @@ pub async fn write_off(
     // Surcharges were never booked as receivable (Tameio recognises them when
     // paid), so only the principal is written off in the ledger.
     if principal.is_positive() {
-        let (principal_code, _) = codes(&tenant_codes, &s.debt, s.kind, today.year());
+        let (principal_code, _) = codes(tenant_codes, &s.debt, s.kind, today.year());
         let entry = postings::write_off(&s.debt.rf, principal, &principal_code)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         journal::post(tx, tenant, &entry, now, today, format!("debt:{debt_id}")).await?;

@@ -283,6 +283,12 @@ pub mod postings {
         taken_back(EventKind::Dispute, portions, from_credit, Account::DisputedFunds)
     }
 
+    /// A dispute lost: the provider keeps the withdrawn funds, so card
+    /// clearing will never receive them.
+    pub fn dispute_lost(amount: Cents) -> Result<JournalEntry, JournalError> {
+        transfer(EventKind::Dispute, Account::DisputedFunds, Account::CardClearing, amount)
+    }
+
     /// A dispute won: the disputed funds come back as cash to allocate again.
     pub fn dispute_reinstated(amount: Cents) -> Result<JournalEntry, JournalError> {
         transfer(EventKind::Reversal, Account::DisputedFunds, Account::UnappliedCash, amount)

@@ -277,13 +277,13 @@ pub const TRANSITIONS: &[Transition] = &[
     row(S::DisputeWon,        E::RefundedFully,      S::Refunded,          "card_payment.refunded", Some(J::Refund)),
 
     // Disputes: the provider withdraws the funds when one opens (even after a
-    // refund: cardholders do that) and reinstates them only if it is won, so
-    // a lost dispute moves no more money.
+    // refund: cardholders do that) and reinstates them only if it is won; a
+    // lost one writes off what card clearing expected of the provider.
     row(S::Succeeded,         E::DisputeOpened,      S::Disputed,          "card_payment.dispute_opened", Some(J::Dispute)),
     row(S::PartiallyRefunded, E::DisputeOpened,      S::Disputed,          "card_payment.dispute_opened", Some(J::Dispute)),
     row(S::Refunded,          E::DisputeOpened,      S::Disputed,          "card_payment.dispute_opened", Some(J::Dispute)),
     row(S::Disputed,          E::DisputeWon,         S::DisputeWon,        "card_payment.dispute_won", Some(J::Reversal)),
-    row(S::Disputed,          E::DisputeLost,        S::DisputeLost,       "card_payment.dispute_lost", None),
+    row(S::Disputed,          E::DisputeLost,        S::DisputeLost,       "card_payment.dispute_lost", Some(J::Dispute)),
 ];
 
 /// Events that change nothing in a state, and are answered `AlreadyThere`:
@@ -547,7 +547,7 @@ mod tests {
             let expected = match t.event {
                 E::ProviderSucceeded => Some(J::CardPaymentSucceeded),
                 E::RefundedPartly | E::RefundedFully => Some(J::Refund),
-                E::DisputeOpened => Some(J::Dispute),
+                E::DisputeOpened | E::DisputeLost => Some(J::Dispute),
                 E::DisputeWon => Some(J::Reversal),
                 _ => None,
             };

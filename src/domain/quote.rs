@@ -36,6 +36,10 @@ pub enum QuoteError {
     Overflow,
 }
 
+/// Card networks take nothing smaller (Stripe: €0.50), whatever the tenant's
+/// minimum: below it the citizen pays by bank transfer.
+pub const CARD_FLOOR: Cents = Cents::new(50);
+
 /// Quotes `amount` (or everything due, when `None`) over `debts`.
 ///
 /// A partial amount is at least `minimum`, at most the total due, and may not
@@ -62,6 +66,9 @@ pub fn quote(
     }
     if amount != total_due && amount < minimum {
         return Err(QuoteError::BelowMinimum { minimum });
+    }
+    if amount < CARD_FLOOR {
+        return Err(QuoteError::BelowMinimum { minimum: CARD_FLOOR });
     }
     let plan = allocation::allocate(amount, debts, split)?;
     for portion in &plan.portions {
@@ -132,8 +139,13 @@ mod tests {
     }
 
     #[test]
-    fn a_remainder_below_the_minimum_can_still_be_paid_in_full() {
-        let q = quote(&[debt(1, 5, 40, 0)], None, MIN, SplitRule::SurchargesFirst).unwrap();
-        assert_eq!(q.amount, Cents::new(40));
+    fn a_remainder_below_the_minimum_can_still_be_paid_in_full_above_the_card_floor() {
+        let q = quote(&[debt(1, 5, 70, 0)], None, MIN, SplitRule::SurchargesFirst).unwrap();
+        assert_eq!(q.amount, Cents::new(70));
+        assert_eq!(
+            quote(&[debt(1, 5, 40, 0)], None, MIN, SplitRule::SurchargesFirst),
+            Err(QuoteError::BelowMinimum { minimum: CARD_FLOOR }),
+            "below what card networks take: pay by bank transfer"
+        );
     }
 }

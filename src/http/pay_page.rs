@@ -17,7 +17,7 @@ use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie,
 use crate::app::AppState;
 use crate::bills::format_eur;
 use crate::collect::card::{self, CardError};
-use crate::collect::provider::IntentStatus;
+use crate::collect::provider::{Intent, IntentStatus};
 use crate::collect::providers::CardProvider;
 use crate::collect::sandbox::SandboxAction;
 use crate::domain::lang::Lang;
@@ -221,8 +221,8 @@ async fn page(
     let state = match &payment {
         None if now > quote.expires_at => PayState::Closed,
         None => PayState::Quoted,
-        Some(p) => {
-            let (state, code) = payment_state(&st, &provider, &tenant, p).await.map_err(fail)?;
+        Some((p, intent)) => {
+            let (state, code) = payment_state(&st, &provider, &tenant, p, intent.as_ref()).await.map_err(fail)?;
             error = decline_text(lang, code.as_deref());
             state
         }
@@ -257,12 +257,12 @@ async fn sync_for_page(
     provider: &CardProvider,
     tenant: &Tenant,
     p: CardPayment,
-) -> Result<CardPayment, AppError> {
-    match card::sync(&st.db, provider, tenant, st.clock.now(), p.id).await {
-        Ok(p) => Ok(p),
+) -> Result<(CardPayment, Option<Intent>), AppError> {
+    match card::sync_with_intent(&st.db, provider, tenant, st.clock.now(), p.id).await {
+        Ok(synced) => Ok(synced),
         Err(CardError::Provider(e)) => {
             tracing::warn!(payment = %p.id, error = %e, "provider not reachable from the payment page");
-            Ok(p)
+            Ok((p, None))
         }
         Err(e) => Err(e.into()),
     }
@@ -274,6 +274,7 @@ async fn payment_state(
     provider: &CardProvider,
     tenant: &Tenant,
     p: &CardPayment,
+    intent: Option<&Intent>,
 ) -> Result<(PayState, Option<String>), AppError> {
     let state = PaymentState::parse(&p.status).unwrap_or(PaymentState::Anomaly);
     if state.has_succeeded() {
@@ -285,11 +286,8 @@ async fn payment_state(
     if !state.is_pending() {
         return Ok((PayState::Closed, None));
     }
-    let Some(intent_id) = &p.provider_ref else { return Ok((PayState::Pending, None)) };
-    let intent = match provider.retrieve_intent(intent_id).await {
-        Ok(i) => i,
-        Err(_) => return Ok((PayState::Pending, None)),
-    };
+    // The intent the page's re-check just read: no second call to the provider.
+    let Some(intent) = intent else { return Ok((PayState::Pending, None)) };
     let waiting_3ds = intent.status == IntentStatus::RequiresAction;
     let payable = matches!(intent.status, IntentStatus::RequiresPaymentMethod | IntentStatus::RequiresAction);
     if !payable {

@@ -125,19 +125,29 @@ pub async fn set_provider_ref(tx: &mut Tx, tenant: Uuid, id: Uuid, provider_ref:
     Ok(())
 }
 
-/// Moves the payment to `status`; the caller has checked the transition and
-/// writes its audit entry in the same transaction.
-pub async fn set_status(tx: &mut Tx, tenant: Uuid, id: Uuid, status: &str, received_on: NaiveDate) -> StoreResult<()> {
-    const Q: &str = "update payments set status = $3, received_on = $4 where tenant_id = $1 and id = $2";
-    on_tx!(tx, |c| sqlx::query(Q)
+/// Moves the payment from `from` to `to` (compare and set); `false` when it
+/// was no longer in `from`. The caller has checked the transition and writes
+/// its audit entry in the same transaction.
+pub async fn set_status(
+    tx: &mut Tx,
+    tenant: Uuid,
+    id: Uuid,
+    from: &str,
+    to: &str,
+    received_on: NaiveDate,
+) -> StoreResult<bool> {
+    const Q: &str =
+        "update payments set status = $3, received_on = $4 where tenant_id = $1 and id = $2 and status = $5";
+    let n = on_tx!(tx, |c| sqlx::query(Q)
         .bind(tenant)
         .bind(id)
-        .bind(status)
+        .bind(to)
         .bind(received_on)
+        .bind(from)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(())
+    Ok(n == 1)
 }
 
 // ---- The sandbox provider's side ----

@@ -100,6 +100,14 @@ pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, no
     Ok(n == 1)
 }
 
+/// Whether the event is still to be acted on, inside the caller's transaction.
+pub async fn is_received(tx: &mut super::Tx, tenant: Uuid, id: &str) -> StoreResult<bool> {
+    const Q: &str = "select status from provider_events where tenant_id = $1 and id = $2";
+    let status: Option<String> =
+        super::on_tx!(tx, |c| sqlx::query_scalar(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
+    Ok(status.as_deref() == Some("received"))
+}
+
 /// The provider could not be asked: try again at `next`.
 pub async fn retry_later(db: &Db, tenant: Uuid, id: &str, error: &str, next: DateTime<Utc>) -> StoreResult<()> {
     const Q: &str = "update provider_events set attempts = attempts + 1, last_error = $3, next_attempt_at = $4

@@ -226,6 +226,45 @@ async fn a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck(be: Backend) {
     app.finish().await;
 }
 
+/// Events come in any order: a dispute reported before the success is booked
+/// waits for it, then takes the money back once.
+async fn a_dispute_before_the_success_waits_for_it(be: Backend) {
+    let Some(ls) = localstripe() else { return };
+    let mut app = TestApp::spawn(be).await;
+    // No webhook registered at localstripe: the success is known only when asked.
+    let t = app.tenant("kalymnos", "KAL").await;
+    assert_eq!(app.import_roll(&t.key, &roll_csv([roll_row(10)]), "").await.0, 201);
+    let secret = format!("whsec_{}", Uuid::new_v4().simple());
+    set_provider(&app, "kalymnos", ls.base(), &secret).await;
+    let st = StripeTenant { t, slug: "kalymnos".into(), secret };
+    let p = started(&app, &st, None).await;
+    let intent = p["intent_id"].as_str().unwrap();
+    let paid = stripe_js::pay_with(ls.base(), intent, p["client_secret"].as_str().unwrap(), PM_VISA).await;
+    let charge = paid["paymentIntent"]["latest_charge"]["id"].clone();
+    let amount = paid["paymentIntent"]["amount"].clone();
+    signed_event(
+        &app,
+        &st,
+        "charge.dispute.created",
+        json!({"id": "dp_early", "object": "dispute", "charge": charge,
+        "payment_intent": intent, "amount": amount, "status": "needs_response"}),
+    )
+    .await;
+    eventually("the dispute, kept for later", || async {
+        let q = "select count(*) from provider_events where object_id = $1 and status = 'received' and attempts > 0";
+        query_i64(&app.db, q, "dp_early").await == 1
+    })
+    .await;
+    assert_eq!(stored_status(&app, &p).await, "awaiting_payment");
+    // The success is learnt (a view of the payment asks Stripe), then the dispute applies.
+    let (_, now) = app.get(&format!("/api/v1/payments/{}", p["id"].as_str().unwrap()), Some(&st.t.key)).await;
+    assert_eq!(now["status"], "succeeded");
+    app.clock.advance(chrono::Duration::minutes(10));
+    eventually("the dispute", || async { stored_status(&app, &p).await == "disputed" }).await;
+    assert!(outstanding_total(&app, &st.t.key).await > 0, "the debt reopened");
+    app.finish().await;
+}
+
 /// Canceled at Stripe (its dashboard): localstripe sends no event, so the
 /// test signs `payment_intent.canceled` itself; the retrieve confirms it.
 async fn an_intent_canceled_at_stripe_cancels_the_payment(be: Backend) {
@@ -374,5 +413,6 @@ crate::db_tests!(
     pays_partly_after_a_decline_then_fully_with_3ds_and_refunds,
     a_failed_3ds_with_no_webhook_is_resolved_by_the_recheck,
     an_intent_canceled_at_stripe_cancels_the_payment,
+    a_dispute_before_the_success_waits_for_it,
     events_wait_for_an_unreachable_stripe_and_others_intents_are_ignored
 );

@@ -371,14 +371,16 @@ pub async fn write_off_debt(
     let reason = required_text("reason", &req.body.reason, 500)?;
     let decision = required_text("decision", &req.body.decision, 100)?;
     let request = write_off::WriteOffRequest { debt_id: id, reason, decision };
-    let (tenant, actor, now, db) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now(), st.db.clone());
+    // Read before the write transaction opens: never a second connection inside it.
+    let codes = crate::store::tenants::revenue_codes(&st.db, auth.tenant.id).await?;
+    let (tenant, actor, now) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now());
     idempotency::run(
         &st,
         &auth.actor,
         req.key,
         Box::new(move |tx| {
             Box::pin(async move {
-                let w = write_off::write_off(&db, tx, &tenant, now, &actor, &request).await?;
+                let w = write_off::write_off(&codes, tx, &tenant, now, &actor, &request).await?;
                 let view = WriteOffView {
                     id: w.id,
                     debt_id: w.debt_id,
@@ -418,14 +420,14 @@ pub async fn apply_credit(
     Path(id): Path<Uuid>,
     req: IdemJson<ApplyCreditBody>,
 ) -> AppResult<Response> {
-    let (tenant, actor, now, db) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now(), st.db.clone());
+    let codes = crate::store::tenants::revenue_codes(&st.db, auth.tenant.id).await?;
+    let (tenant, actor, now) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now());
     idempotency::run(
         &st,
         &auth.actor,
         req.key,
         Box::new(move |tx| {
             Box::pin(async move {
-                let codes = crate::store::tenants::revenue_codes(&db, tenant.id).await?;
                 crate::store::payments::lock_party(tx, tenant.id, id).await?;
                 let done = credit::apply_credit_in(tx, &tenant, &codes, now, &actor, id).await?.ok_or_else(|| {
                     AppError::Conflict {
