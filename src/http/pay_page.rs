@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie, t, tenant_link};
+use super::rate_limit::Limit;
 use crate::app::AppState;
 use crate::bills::format_eur;
 use crate::collect::card::{self, CardError};
@@ -31,6 +32,9 @@ use crate::store::quotes::QuoteRecord;
 use crate::store::{Conn, card_payments, debts, receipts, tenants};
 
 const CSRF_COOKIE: &str = "tameio_pay_csrf";
+
+/// Views of one payment page per minute: far more than a person reloads.
+const VIEWS_PER_MINUTE: u32 = 60;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -207,6 +211,12 @@ async fn page(
 ) -> Result<Response, PageError> {
     let lang = lang_of(&headers, raw.as_deref());
     let fail = |e: AppError| PageError(lang, e);
+    // Each view asks the provider: a link reloaded in a loop must not spend
+    // the municipality's quota at Stripe.
+    let views = Limit { requests: VIEWS_PER_MINUTE, window_s: 60 };
+    if !st.limiter.allow(&format!("pay-link:{}", &secret::sha256_hex(&link)[..16]), views, st.clock.now()) {
+        return Err(fail(AppError::TooManyRequests));
+    }
     let (tenant, quote) = resolve(&st, &link).await.map_err(fail)?;
     let now = st.clock.now();
     let payment = card_payments::by_quote(&st.db, tenant.id, quote.id).await.map_err(|e| fail(e.into()))?;
