@@ -14,11 +14,15 @@ use uuid::Uuid;
 
 use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
+use crate::collect::card::CardError;
+use crate::collect::providers::CardProvider;
+use crate::collect::refund;
 use crate::domain::lang::Lang;
+use crate::domain::money::Cents;
 use crate::domain::secret;
 use crate::error::AppError;
 use crate::http::extract::resolve_tenant_key;
-use crate::store::{audit, card_payments, sessions, tenants};
+use crate::store::{Conn, audit, card_payments, sessions, tenants};
 
 const SESSION_COOKIE: &str = "tameio_session";
 const LOGIN_CSRF_COOKIE: &str = "tameio_login_csrf";
@@ -29,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/officer", get(dashboard))
         .route("/officer/login", get(login_form).post(login))
         .route("/officer/logout", axum::routing::post(logout))
+        .route("/officer/refunds", axum::routing::post(refund_form))
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -156,6 +161,16 @@ async fn session(st: &AppState, headers: &HeaderMap) -> Result<Option<(Uuid, Str
     Ok(s.map(|s| (tenant, token.to_string(), s)))
 }
 
+/// A card payment the officer may refund.
+struct PaidView {
+    id: Uuid,
+    at: String,
+    amount: String,
+    refundable: String,
+    /// The same figure in the API's form, sent back to detect a stale screen.
+    refundable_api: String,
+}
+
 #[derive(Template)]
 #[template(path = "officer/dashboard.html")]
 struct Dashboard {
@@ -168,6 +183,14 @@ struct Dashboard {
     col_payment: &'static str,
     col_amount: &'static str,
     attention: Vec<(&'static str, String, String, String)>,
+    payments_heading: &'static str,
+    notice: Option<&'static str>,
+    paid: Vec<PaidView>,
+    col_refundable: &'static str,
+    refund_heading: &'static str,
+    refund_amount: &'static str,
+    refund_reason: &'static str,
+    refund_submit: &'static str,
     audit_heading: &'static str,
     col_seq: &'static str,
     col_when: &'static str,
@@ -194,6 +217,21 @@ async fn dashboard(
     let entries = audit::recent(&st.db, tenant_id, 20).await.map_err(|e| PageError(lang, e.into()))?;
     let attention =
         card_payments::needing_attention(&st.db, tenant_id, 50).await.map_err(|e| PageError(lang, e.into()))?;
+    let mut paid = Vec::new();
+    for p in card_payments::recent_paid(&st.db, tenant_id, 20).await.map_err(|e| PageError(lang, e.into()))? {
+        let left = refund::refundable(Conn::Db(&st.db), tenant_id, &p).await.map_err(|e| PageError(lang, e.into()))?;
+        paid.push(PaidView {
+            id: p.id,
+            at: crate::domain::audit::format_at(p.created_at),
+            amount: eur(Cents::new(p.amount_cents)),
+            refundable: eur(left),
+            refundable_api: left.to_api_string(),
+        });
+    }
+    let notice = match q.as_deref().unwrap_or_default().split('&').any(|kv| kv == "done=refund") {
+        true => Some(t(lang, "Η επιστροφή καταχωρίστηκε.", "The refund was recorded.")),
+        false => None,
+    };
     let what = |status: &str| match status {
         "anomaly" => {
             t(lang, "Άλλο ποσό από τον πάροχο (δεν καταχωρίστηκε)", "Provider reported another amount (not booked)")
@@ -214,10 +252,18 @@ async fn dashboard(
         attention: attention
             .into_iter()
             .map(|(status, id, cents, at)| {
-                let amount = crate::bills::format_eur(crate::domain::money::Cents::new(cents)).replace(' ', "\u{a0}");
+                let amount = eur(Cents::new(cents));
                 (what(&status), id.to_string(), amount, crate::domain::audit::format_at(at))
             })
             .collect(),
+        payments_heading: t(lang, "Πληρωμές με κάρτα", "Card payments"),
+        notice,
+        paid,
+        col_refundable: t(lang, "Προς επιστροφή έως", "Refundable"),
+        refund_heading: t(lang, "Επιστροφή χρημάτων", "Refund"),
+        refund_amount: t(lang, "Ποσό", "Amount"),
+        refund_reason: t(lang, "Αιτιολογία", "Reason"),
+        refund_submit: t(lang, "Επιστροφή", "Refund"),
         audit_heading: t(lang, "Τελευταίες ενέργειες", "Recent actions"),
         col_seq: t(lang, "Α/Α", "No."),
         col_when: t(lang, "Πότε (UTC)", "When (UTC)"),
@@ -270,4 +316,58 @@ async fn logout(
     let mut res = Redirect::to("/officer/login").into_response();
     res.headers_mut().append(header::SET_COOKIE, set_cookie(&st, SESSION_COOKIE, "", 0));
     Ok(res)
+}
+
+#[derive(serde::Deserialize)]
+struct RefundForm {
+    csrf: String,
+    payment: Uuid,
+    expected_refundable: String,
+    amount: String,
+    reason: String,
+}
+
+/// An officer's refund from the dashboard: the same three steps as the API.
+async fn refund_form(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    Form(f): Form<RefundForm>,
+) -> Result<Response, PageError> {
+    let lang = lang_of(&headers, q.as_deref());
+    let fail = |e: AppError| PageError(lang, e);
+    let Some((tenant_id, _, s)) = session(&st, &headers).await.map_err(fail)? else {
+        return Ok(Redirect::to("/officer/login").into_response());
+    };
+    if !secret::same_secret(&s.csrf_token, &f.csrf) {
+        return Err(fail(AppError::Forbidden("CSRF token mismatch".into())));
+    }
+    let tenant =
+        tenants::by_id(&st.db, tenant_id).await.map_err(|e| fail(e.into()))?.ok_or(fail(AppError::NotFound))?;
+    let amount = crate::domain::money::parse_decimal_amount(&f.amount, f.amount.contains(','))
+        .map_err(|e| fail(AppError::invalid("amount", e)))?;
+    let expected =
+        Cents::parse_api(&f.expected_refundable).map_err(|e| fail(AppError::invalid("expected_refundable", e)))?;
+    let reason = crate::platform::nfc(f.reason.trim());
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(fail(AppError::invalid("reason", "give a reason of 1 to 500 characters")));
+    }
+    let req = refund::RefundRequest { payment_id: f.payment, amount, expected_refundable: expected, reason };
+    let actor = crate::domain::actor::Actor::TenantKey { tenant_id, key_id: s.api_key_id };
+    let now = st.clock.now();
+    let mut tx = st.db.begin_write().await.map_err(|e| fail(e.into()))?;
+    let reserved = refund::reserve(&mut tx, &tenant, now, &actor, &req).await.map_err(|e| fail(e.into()))?;
+    tx.commit().await.map_err(|e| fail(e.into()))?;
+    let provider = CardProvider::for_tenant(&st.db, &tenant).await.map_err(|e| fail(CardError::from(e).into()))?;
+    match refund::execute(&st.db, &provider, &tenant, now, &reserved).await {
+        // An unreachable provider leaves it pending: the worker asks again.
+        Ok(_) | Err(refund::RefundFailure::Card(CardError::Provider(_))) => {}
+        Err(e) => return Err(fail(e.into())),
+    }
+    Ok(Redirect::to(&format!("/officer?lang={}&done=refund", lang_code(lang))).into_response())
+}
+
+/// "12,30 €" with a no-break space.
+fn eur(c: Cents) -> String {
+    crate::bills::format_eur(c).replace(' ', "\u{a0}")
 }

@@ -253,3 +253,11 @@ pub async fn needing_attention(
         order by 4 desc limit $2";
     Ok(on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(limit).fetch_all(p).await)?)
 }
+
+/// The tenant's latest card payments that hold money (refundable ones), newest first.
+pub async fn recent_paid(db: &Db, tenant: Uuid, limit: i64) -> StoreResult<Vec<CardPayment>> {
+    const Q: &str =
+        select_card!("status in ('succeeded', 'partially_refunded', 'dispute_won') order by created_at desc limit $2");
+    let rows: Vec<Row> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(limit).fetch_all(p).await)?;
+    rows.into_iter().map(to_payment).collect()
+}

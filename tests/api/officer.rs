@@ -3,11 +3,11 @@
 
 use crate::helpers::{Backend, TestApp};
 
-fn set_cookies(res: &reqwest::Response) -> Vec<String> {
+pub fn set_cookies(res: &reqwest::Response) -> Vec<String> {
     res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect()
 }
 
-fn cookie_value(cookies: &[String], name: &str) -> String {
+pub fn cookie_value(cookies: &[String], name: &str) -> String {
     let c = cookies
         .iter()
         .find(|c| c.starts_with(&format!("{name}=")))
@@ -15,7 +15,7 @@ fn cookie_value(cookies: &[String], name: &str) -> String {
     c.split(';').next().unwrap().split_once('=').unwrap().1.to_string()
 }
 
-fn hidden_csrf(html: &str) -> String {
+pub fn hidden_csrf(html: &str) -> String {
     let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + "name=\"csrf\" value=\"".len();
     html[i..].split('"').next().unwrap().to_string()
 }

@@ -105,4 +105,68 @@ async fn a_refund_retried_with_its_key_happens_once(be: Backend) {
     app.finish().await;
 }
 
-crate::db_tests!(partial_refunds_reopen_debts_and_never_exceed_the_payment, a_refund_retried_with_its_key_happens_once);
+/// An officer signed in with the tenant's key refunds from the dashboard.
+async fn an_officer_refunds_from_the_dashboard(be: Backend) {
+    use crate::officer::{cookie_value, hidden_csrf, set_cookies};
+    let mut app = TestApp::spawn(be).await;
+    let t = app.tenant("hydra", "HYD").await;
+    assert_eq!(app.import_roll(&t.key, &roll_csv([roll_row(0), roll_row(1)]), "").await.0, 201);
+    let p = paid(&app, &t, Some("20.00")).await;
+
+    let res = app.client.get(app.url("/officer/login")).send().await.unwrap();
+    let login_csrf = cookie_value(&set_cookies(&res), "tameio_login_csrf");
+    let res = app
+        .client
+        .post(app.url("/officer/login"))
+        .header("cookie", format!("tameio_login_csrf={login_csrf}"))
+        .form(&[("csrf", login_csrf.as_str()), ("api_key", t.key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = format!("tameio_session={}", cookie_value(&set_cookies(&res), "tameio_session"));
+    let html = app.client.get(app.url("/officer?lang=en")).header("cookie", &session).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    assert!(html.contains("Card payments") && html.contains(p["id"].as_str().unwrap()), "{html}");
+    let csrf = hidden_csrf(&html);
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("payment", p["id"].as_str().unwrap()),
+        ("expected_refundable", "20.00"),
+        ("amount", "2,50"),
+        ("reason", "charged twice"),
+    ];
+    let res = app
+        .client
+        .post(app.url("/officer/refunds?lang=en"))
+        .header("cookie", &session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (res.status().as_u16(), res.headers()["location"].to_str().unwrap()),
+        (303, "/officer?lang=en&done=refund")
+    );
+    let (_, now) = app.get(&format!("/api/v1/payments/{}", p["id"].as_str().unwrap()), Some(&t.key)).await;
+    assert_eq!(now["refundable"], "17.50");
+    // The same form again is stale: nothing more is refunded.
+    let res = app
+        .client
+        .post(app.url("/officer/refunds?lang=en"))
+        .header("cookie", &session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 412);
+    let (_, now) = app.get(&format!("/api/v1/payments/{}", p["id"].as_str().unwrap()), Some(&t.key)).await;
+    assert_eq!(now["refundable"], "17.50");
+    app.finish().await;
+}
+
+crate::db_tests!(
+    partial_refunds_reopen_debts_and_never_exceed_the_payment,
+    a_refund_retried_with_its_key_happens_once,
+    an_officer_refunds_from_the_dashboard
+);
