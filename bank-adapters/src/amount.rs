@@ -28,43 +28,91 @@ impl AmountError {
 /// Surrounding whitespace is ignored; signs are not accepted (amounts in both
 /// formats are unsigned, the direction is a separate field).
 pub(crate) fn parse_cents(text: &str, sep: u8) -> Result<i64, AmountError> {
-    let bytes = text.trim().as_bytes();
+    let bytes = crate::model::trim(text).as_bytes();
     if bytes.is_empty() {
         return Err(AmountError::Empty);
     }
-    let mut units: i64 = 0;
-    let mut frac: i64 = 0;
-    let mut frac_digits = 0u32;
-    let mut seen_sep = false;
-    let mut digits = 0usize;
+    let mut acc = Cents::new(sep);
     for &b in bytes {
+        acc.push(b)?;
+    }
+    acc.finish()
+}
+
+/// Reads the run of digits and `sep` at the start of `bytes` in one pass, as
+/// [`parse_cents`] reads that run: its result, and the run's length.
+pub(crate) fn parse_cents_run(bytes: &[u8], sep: u8) -> (Result<i64, AmountError>, usize) {
+    let mut acc = Cents::new(sep);
+    let mut first_error = None;
+    let mut len = 0;
+    for &b in bytes {
+        if !b.is_ascii_digit() && b != sep {
+            break;
+        }
+        len += 1;
+        // The first error is the one `parse_cents` stops at; the run goes on.
+        if first_error.is_none()
+            && let Err(e) = acc.push(b)
+        {
+            first_error = Some(e);
+        }
+    }
+    let result = match first_error {
+        Some(e) => Err(e),
+        None if len == 0 => Err(AmountError::Empty),
+        None => acc.finish(),
+    };
+    (result, len)
+}
+
+/// An amount being read digit by digit.
+struct Cents {
+    sep: u8,
+    units: i64,
+    frac: i64,
+    frac_digits: u32,
+    seen_sep: bool,
+    digits: usize,
+}
+
+impl Cents {
+    fn new(sep: u8) -> Self {
+        Cents { sep, units: 0, frac: 0, frac_digits: 0, seen_sep: false, digits: 0 }
+    }
+
+    fn push(&mut self, b: u8) -> Result<(), AmountError> {
         match b {
             b'0'..=b'9' => {
                 let d = i64::from(b - b'0');
-                digits += 1;
-                if seen_sep {
-                    if frac_digits < 2 {
-                        frac = frac * 10 + d;
-                        frac_digits += 1;
+                self.digits += 1;
+                if self.seen_sep {
+                    if self.frac_digits < 2 {
+                        self.frac = self.frac * 10 + d;
+                        self.frac_digits += 1;
                     } else if d != 0 {
                         return Err(AmountError::SubCent);
                     }
                 } else {
-                    units = units.checked_mul(10).and_then(|u| u.checked_add(d)).ok_or(AmountError::TooLarge)?;
+                    self.units =
+                        self.units.checked_mul(10).and_then(|u| u.checked_add(d)).ok_or(AmountError::TooLarge)?;
                 }
             }
-            _ if b == sep && !seen_sep => seen_sep = true,
+            _ if b == self.sep && !self.seen_sep => self.seen_sep = true,
             _ => return Err(AmountError::Malformed),
         }
+        Ok(())
     }
-    if digits == 0 {
-        return Err(AmountError::Malformed);
+
+    fn finish(mut self) -> Result<i64, AmountError> {
+        if self.digits == 0 {
+            return Err(AmountError::Malformed);
+        }
+        while self.frac_digits < 2 {
+            self.frac *= 10;
+            self.frac_digits += 1;
+        }
+        self.units.checked_mul(100).and_then(|c| c.checked_add(self.frac)).ok_or(AmountError::TooLarge)
     }
-    while frac_digits < 2 {
-        frac *= 10;
-        frac_digits += 1;
-    }
-    units.checked_mul(100).and_then(|c| c.checked_add(frac)).ok_or(AmountError::TooLarge)
 }
 
 /// Formats cents as a decimal string with two decimals, `-` when negative.
@@ -91,6 +139,17 @@ mod tests {
         assert_eq!(parse_cents("1.2.3", b'.'), Err(AmountError::Malformed));
         assert_eq!(parse_cents("-1", b'.'), Err(AmountError::Malformed));
         assert_eq!(parse_cents("99999999999999999999", b'.'), Err(AmountError::TooLarge));
+    }
+
+    #[test]
+    fn runs_read_as_whole_texts() {
+        for text in ["18,15", "2700", "0,5", "1000,", ",07", "8,851", ",", "1,2,3", "99999999999999999999", "1,2,0", ""]
+        {
+            for tail in ["", "NTRF", " x", "\n1"] {
+                let (result, len) = parse_cents_run(format!("{text}{tail}").as_bytes(), b',');
+                assert_eq!((result, len), (parse_cents(text, b','), text.len()), "{text:?}{tail:?}");
+            }
+        }
     }
 
     #[test]

@@ -392,11 +392,16 @@ fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
         stmt_count: 0,
     };
     loop {
-        let event = match src.next_event() {
+        // The event is read where the reader left it, not moved out: moving
+        // it reads back in one piece what was just written in several, which
+        // stalls the processor on every event.
+        let next = src.next_event();
+        let event = match &next {
             Ok(ev) => ev,
             Err(e) => {
+                let message = e.to_string();
                 let pos = src.error_position();
-                return Err(st.error(ErrorKind::Xml, e.to_string(), pos));
+                return Err(st.error(ErrorKind::Xml, message, pos));
             }
         };
         let done = matches!(event, Event::Eof);
@@ -437,20 +442,20 @@ impl State {
         e
     }
 
-    fn handle(&mut self, event: Event<'_>) -> Result<(), ParseError> {
+    fn handle(&mut self, event: &Event<'_>) -> Result<(), ParseError> {
         match event {
-            Event::Start(e) => self.start(&e),
+            Event::Start(e) => self.start(e),
             Event::Empty(e) => {
-                self.start(&e)?;
+                self.start(e)?;
                 self.end()
             }
             Event::End(_) => self.end(),
-            Event::Text(t) => self.text(&t),
-            Event::CData(t) => self.text(&t),
+            Event::Text(t) => self.text(t),
+            Event::CData(t) => self.text(t),
             Event::GeneralRef(r) => {
                 let resolved = match r.resolve_char_ref() {
                     Ok(Some(c)) => c,
-                    Ok(None) => match &*r {
+                    Ok(None) => match &**r {
                         "amp" => '&',
                         "lt" => '<',
                         "gt" => '>',

@@ -16,6 +16,7 @@ mod model;
 mod mt940;
 mod mt940_details;
 mod rf_scan;
+mod scan;
 
 use std::io::BufRead;
 

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use encoding_rs::Encoding;
 
-use crate::amount::parse_cents;
+use crate::amount::{parse_cents, parse_cents_run};
 use crate::camt_lines::is_placeholder;
 use crate::checks::balance_warning;
 use crate::encoding::decode_line;
@@ -15,6 +15,7 @@ use crate::model::{
     TextField, days_in_month, trim,
 };
 use crate::mt940_details::read_details;
+use crate::scan::{BytePositions, find_byte};
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
 
 pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<ParsedFile, ParseError> {
@@ -110,13 +111,38 @@ struct Message {
     is_942: bool,
     has_content: bool,
     lines: Vec<Line>,
+    /// The sum of the booked lines' signed amounts, kept as lines come rather
+    /// than in another pass over them all.
+    booked: BookedSum,
+}
+
+/// A running sum of signed amounts in cents; once it overflows, it stays unknown.
+#[derive(Default)]
+struct BookedSum {
+    cents: i64,
+    overflowed: bool,
+}
+
+impl BookedSum {
+    fn add(&mut self, signed_cents: Option<i64>) {
+        match signed_cents.and_then(|a| self.cents.checked_add(a)) {
+            Some(sum) => self.cents = sum,
+            None => self.overflowed = true,
+        }
+    }
+
+    fn get(&self) -> Option<i64> {
+        (!self.overflowed).then_some(self.cents)
+    }
 }
 
 struct Reader {
     legacy: &'static Encoding,
     line_no: u64,
-    tag: String,
+    tag: Tag,
     content: String,
+    /// `content` holds more than one line (a line break).
+    multiline: bool,
     field_line: u64,
     in_field: bool,
     msg: Message,
@@ -135,18 +161,62 @@ struct Reader {
     dash_pending: bool,
 }
 
-fn parse_tag(line: &str) -> Option<(&str, &str)> {
-    let rest = line.strip_prefix(':')?;
-    // A tag has at most three characters: a later ':' cannot end one.
-    let end = rest.as_bytes().iter().take(4).position(|&c| c == b':')?;
-    let tag = &rest[..end];
-    let b = tag.as_bytes();
-    let ok = (b.len() == 2 || b.len() == 3)
-        && b[0].is_ascii_digit()
-        && b[1].is_ascii_digit()
-        && b.get(2).is_none_or(|c| c.is_ascii_alphabetic())
-        || tag == "NS";
-    ok.then(|| (tag, &rest[end + 1..]))
+/// Whether `line` can be `-` or start with `-}` once leading whitespace is
+/// skipped: not when it starts with another visible character (most lines do,
+/// a field tag's `:` or field text), which spares them the Unicode trim.
+fn may_end_message(line: &str) -> bool {
+    match line.as_bytes().first() {
+        Some(&c) if c.is_ascii_graphic() => c == b'-',
+        _ => true,
+    }
+}
+
+/// A field tag, kept inline: two digits and an optional letter, or `NS`.
+#[derive(Clone, Copy, Default)]
+struct Tag {
+    bytes: [u8; 3],
+    len: u8,
+}
+
+impl Tag {
+    /// `tag` as [`parse_tag`] found it: two or three ASCII bytes.
+    fn new(tag: &[u8]) -> Tag {
+        match *tag {
+            [a, b] => Tag { bytes: [a, b, 0], len: 2 },
+            [a, b, c] => Tag { bytes: [a, b, c], len: 3 },
+            _ => Tag::default(),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    /// For messages: matching goes by [`Self::bytes`].
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(self.bytes()).unwrap_or_default()
+    }
+}
+
+/// The tag and the rest of a line `:TAG:rest`.
+fn parse_tag(line: &str) -> Option<(Tag, &str)> {
+    let b = line.as_bytes();
+    if b.first() != Some(&b':') {
+        return None;
+    }
+    // A tag has two or three characters: the first ':' after them ends it.
+    let (tag, rest) = match (b.get(3), b.get(4)) {
+        (Some(b':'), _) => (b.get(1..3)?, 4),
+        (_, Some(b':')) => (b.get(1..4)?, 5),
+        _ => return None,
+    };
+    let ok = tag.len() >= 2
+        && tag[0].is_ascii_digit()
+        && tag[1].is_ascii_digit()
+        && tag.get(2).is_none_or(u8::is_ascii_alphabetic)
+        || tag == b"NS";
+    // After the ASCII ':', `rest` is a character boundary.
+    ok.then(|| (Tag::new(tag), line.get(rest..).unwrap_or_default()))
 }
 
 impl Reader {
@@ -154,8 +224,9 @@ impl Reader {
         Reader {
             legacy,
             line_no: 0,
-            tag: String::new(),
+            tag: Tag::default(),
             content: String::new(),
+            multiline: false,
             field_line: 0,
             in_field: false,
             msg: Message::default(),
@@ -186,6 +257,21 @@ impl Reader {
 
     fn push_decoded(&mut self, decoded: &str) -> Result<(), ParseError> {
         self.line_no += 1;
+        if !self.dash_pending {
+            // Most lines go straight to their field: the checks below come to
+            // the same for them.
+            match decoded.as_bytes().first() {
+                Some(b':') => return self.tag_or_text(decoded),
+                // Not an envelope `{`, a `-` end, nor padding (invisible).
+                Some(&c) if c.is_ascii_graphic() && c != b'{' && c != b'-' => return self.text_line(decoded),
+                _ => {}
+            }
+        }
+        self.push_unusual(decoded)
+    }
+
+    /// A line that may be padding, an envelope, a message end, or follow a `-` line.
+    fn push_unusual(&mut self, decoded: &str) -> Result<(), ParseError> {
         // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
         let mut line: &str = match decoded.as_bytes().first() {
             Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
@@ -198,8 +284,9 @@ impl Reader {
             // balance and a field of the same message, the `-` was a line of
             // the field's text (Rabobank `:86:` text).
             match parse_tag(line) {
-                Some((tag, _)) if tag != "20" && self.msg.closing.is_none() => {
+                Some((tag, _)) if tag.bytes() != b"20" && self.msg.closing.is_none() => {
                     self.content.push_str("\n-");
+                    self.multiline = true;
                 }
                 _ => {
                     self.end_field()?;
@@ -221,8 +308,7 @@ impl Reader {
                 None => return self.end_message(),
             }
         }
-        // A line that starts with ':' (most do) is neither.
-        if line.as_bytes().first() != Some(&b':') && (line.trim() == "-" || line.trim_start().starts_with("-}")) {
+        if may_end_message(line) && (line.trim() == "-" || line.trim_start().starts_with("-}")) {
             if self.in_field && line.trim() == "-" {
                 self.dash_pending = true;
                 return Ok(());
@@ -230,19 +316,34 @@ impl Reader {
             self.end_field()?;
             return self.end_message();
         }
-        if let Some((tag, rest)) = parse_tag(line) {
-            self.end_field()?;
-            self.saw_tag = true;
-            self.tag.clear();
-            self.tag.push_str(tag);
-            self.content.clear();
-            self.content.push_str(rest);
-            self.field_line = self.line_no;
-            self.in_field = true;
-        } else if self.in_field {
+        self.tag_or_text(line)
+    }
+
+    /// A line that starts a field, or else continues the current one's text.
+    fn tag_or_text(&mut self, line: &str) -> Result<(), ParseError> {
+        let Some((tag, rest)) = parse_tag(line) else { return self.text_line(line) };
+        self.end_field()?;
+        self.saw_tag = true;
+        self.tag = tag;
+        self.content.clear();
+        self.content.push_str(rest);
+        self.multiline = false;
+        self.field_line = self.line_no;
+        self.in_field = true;
+        self.check_field_length()
+    }
+
+    /// A line of the current field's text (none outside a field).
+    fn text_line(&mut self, line: &str) -> Result<(), ParseError> {
+        if self.in_field {
             self.content.push('\n');
             self.content.push_str(line);
+            self.multiline = true;
         }
+        self.check_field_length()
+    }
+
+    fn check_field_length(&self) -> Result<(), ParseError> {
         if self.content.len() > MAX_ELEMENT_BYTES {
             return Err(self.err(ErrorKind::Limit, "field longer than 1 MiB", 1));
         }
@@ -254,57 +355,49 @@ impl Reader {
             return Ok(());
         }
         self.in_field = false;
-        let tag = std::mem::take(&mut self.tag);
+        let tag = self.tag;
         let content = std::mem::take(&mut self.content);
-        let r = self.field(&tag, &content);
-        self.tag = tag;
+        // The result is not kept across the restore: an error is large, and
+        // moving it on the way out would cost every field a copy.
+        if let Err(e) = self.field(tag, &content) {
+            self.content = content;
+            return Err(e);
+        }
         self.content = content;
-        r
+        Ok(())
     }
 
-    fn field(&mut self, tag: &str, content: &str) -> Result<(), ParseError> {
-        if tag == "20" {
+    fn field(&mut self, tag: Tag, content: &str) -> Result<(), ParseError> {
+        if tag.bytes() == b"20" {
             self.end_message()?;
         }
         self.msg.has_content = true;
         let first_line = || content.lines().next().unwrap_or_default().trim();
-        match tag {
-            "20" => self.msg.reference = first_line().to_string(),
-            "25" if self.msg.account.is_empty() => {
+        match tag.bytes() {
+            b"20" => self.msg.reference = first_line().to_string(),
+            b"25" if self.msg.account.is_empty() => {
                 self.msg.account = first_line().to_string();
             }
-            "28" | "28C" => self.msg.sequence = first_line().to_string(),
-            "60F" | "60M" | "60" => {
+            b"28" | b"28C" => self.msg.sequence = first_line().to_string(),
+            b"60F" | b"60M" | b"60" => {
                 self.flush_line();
                 let (b, ccy) = self.balance(tag, content)?;
                 self.msg.currency = ccy;
-                self.msg.opening = Some((b, tag == "60M"));
+                self.msg.opening = Some((b, tag.bytes() == b"60M"));
             }
-            "62F" | "62M" | "62" => {
+            b"62F" | b"62M" | b"62" => {
                 self.flush_line();
                 let (b, ccy) = self.balance(tag, content)?;
                 if self.msg.currency.is_empty() {
                     self.msg.currency = ccy;
                 }
-                self.msg.closing = Some((b, tag == "62M"));
+                self.msg.closing = Some((b, tag.bytes() == b"62M"));
             }
-            "61" => {
+            b"61" => {
                 self.flush_line();
-                let (scalars, refs) = self.line_61(content)?;
-                let t = &mut self.texts;
-                t.clear();
-                let customer_ref = trim(refs.customer_ref);
-                if !is_placeholder(customer_ref) {
-                    t.set(TextField::EntryReference, customer_ref);
-                }
-                let bank_ref = trim(refs.bank_ref);
-                if !is_placeholder(bank_ref) {
-                    t.set(TextField::BankReference, bank_ref);
-                }
-                t.set_pair(TextField::AdditionalInfo, refs.extra, refs.supplementary);
-                self.pending = Some(Pending { scalars, has_details: false });
+                self.line_61(content)?;
             }
-            "86" => match &mut self.pending {
+            b"86" => match &mut self.pending {
                 Some(p) if !p.has_details => {
                     p.has_details = true;
                     read_details(content, &mut self.texts, &mut self.details_buf);
@@ -312,13 +405,13 @@ impl Reader {
                 // Information for the whole statement: not a line's.
                 _ => {}
             },
-            "13" | "13D" | "34F" | "90D" | "90C" => {
+            b"13" | b"13D" | b"34F" | b"90D" | b"90C" => {
                 self.msg.is_942 = true;
-                if tag == "34F" && self.msg.currency.is_empty() {
+                if tag.bytes() == b"34F" && self.msg.currency.is_empty() {
                     self.msg.currency = first_line().chars().take(3).collect();
                 }
             }
-            "64" | "65" => self.flush_line(),
+            b"64" | b"65" => self.flush_line(),
             // Unknown and non-SWIFT tags carry nothing a line needs.
             _ => {}
         }
@@ -326,8 +419,9 @@ impl Reader {
     }
 
     /// `C250302EUR268678,25`: mark, date, currency, amount.
-    fn balance(&self, tag: &str, content: &str) -> Result<(Balance, String), ParseError> {
-        let col0 = tag.len() as u64 + 3;
+    fn balance(&self, tag: Tag, content: &str) -> Result<(Balance, String), ParseError> {
+        let col0 = u64::from(tag.len) + 3;
+        let tag = tag.as_str();
         // Anything after the first line is not part of a balance (a stray `-`, a DOS end-of-file mark).
         let s = content.lines().next().unwrap_or_default().trim();
         let direction = match s.as_bytes().first() {
@@ -337,9 +431,10 @@ impl Reader {
                 return Err(self.err(ErrorKind::Invalid, format!(":{tag}: balance without C/D mark"), col0));
             }
         };
-        let date_text = s.get(1..7).unwrap_or_default();
-        let date = yymmdd(date_text)
-            .ok_or_else(|| self.err(ErrorKind::Date, format!(":{tag}: malformed date {date_text:?}"), col0 + 1))?;
+        let date = s.as_bytes().get(1..7).and_then(yymmdd).ok_or_else(|| {
+            let text = s.get(1..7).unwrap_or_default();
+            self.err(ErrorKind::Date, format!(":{tag}: malformed date {text:?}"), col0 + 1)
+        })?;
         // The currency is three letters; a digit right after the date starts
         // the amount of a balance given without one (`C020315145000,00`).
         let amount_at = if s.as_bytes().get(7).is_some_and(u8::is_ascii_digit) { 7 } else { 10 };
@@ -351,22 +446,25 @@ impl Reader {
         Ok((Balance { amount_cents: direction.signed(cents), date: Some(date) }, ccy))
     }
 
-    /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`.
-    fn line_61<'c>(&self, content: &'c str) -> Result<(LineScalars, Refs<'c>), ParseError> {
+    /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`:
+    /// the line waits in `pending` for its `:86:`, with its texts so far in `texts`.
+    /// (Filled in place rather than returned: a returned tuple this large goes
+    /// through memory in pieces, and reading it back stalls.)
+    fn line_61(&mut self, content: &str) -> Result<(), ParseError> {
         let b = content.as_bytes();
         let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
         let mut p = 0usize;
-        let value_text = content.get(0..6).unwrap_or_default();
-        let value = yymmdd(value_text)
-            .ok_or_else(|| self.err(ErrorKind::Date, format!(":61: malformed value date {value_text:?}"), col(0)))?;
+        let value = b.get(0..6).and_then(yymmdd).ok_or_else(|| {
+            let text = content.get(0..6).unwrap_or_default();
+            self.err(ErrorKind::Date, format!(":61: malformed value date {text:?}"), col(0))
+        })?;
         p += 6;
         let mut entry = None;
-        if b.get(p..p + 4).is_some_and(|d| d.iter().all(u8::is_ascii_digit)) {
-            let text = content.get(p..p + 4).unwrap_or_default();
-            entry = Some(
-                entry_date(value, text)
-                    .ok_or_else(|| self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(p)))?,
-            );
+        if let Some(mmdd) = b.get(p..p + 4).filter(|d| d.iter().all(u8::is_ascii_digit)) {
+            entry = Some(entry_date(value, mmdd).ok_or_else(|| {
+                let text = content.get(p..p + 4).unwrap_or_default();
+                self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(p))
+            })?);
             p += 4;
         } else if b.get(p..p + 4) == Some(b"    ") {
             p += 4;
@@ -391,12 +489,12 @@ impl Reader {
             p += 1;
         }
         let amount_start = p;
-        while b.get(p).is_some_and(|c| c.is_ascii_digit() || *c == b',') {
-            p += 1;
-        }
-        let amount_text = content.get(amount_start..p).unwrap_or_default();
-        let amount = parse_cents(amount_text, b',')
-            .map_err(|e| self.err(ErrorKind::Amount, format!(":61: {}", e.describe(amount_text)), col(amount_start)))?;
+        let (amount, len) = parse_cents_run(b.get(p..).unwrap_or_default(), b',');
+        p += len;
+        let amount = amount.map_err(|e| {
+            let text = content.get(amount_start..p).unwrap_or_default();
+            self.err(ErrorKind::Amount, format!(":61: {}", e.describe(text)), col(amount_start))
+        })?;
         // Transaction type: one letter and three characters (NTRF, NMSC, FCHK...).
         if b.get(p).is_some_and(u8::is_ascii_alphabetic)
             && b.get(p + 1..p + 4).is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' '))
@@ -404,40 +502,47 @@ impl Reader {
             p += 4;
         }
         let rest = content.get(p..).unwrap_or_default();
-        let (first, supplementary) = match rest.as_bytes().iter().position(|&c| c == b'\n') {
+        // A field of one line (most) has no line break to look for.
+        let line_break = if self.multiline { find_byte(rest.as_bytes(), b'\n') } else { None };
+        let (first, supplementary) = match line_break {
             Some(n) => (rest.get(..n).unwrap_or_default(), rest.get(n + 1..).unwrap_or_default()),
             None => (rest, ""),
         };
         // The reference for the account owner is at most 16 characters; without
         // a `//` bank reference, what follows it is supplementary detail (Rabobank).
         let fb = first.as_bytes();
-        let (customer_ref, bank_ref, extra) = match fb.windows(2).position(|w| w == b"//") {
+        let (customer_ref, bank_ref, extra) = match BytePositions::new(fb, b'/').find(|&i| fb.get(i + 1) == Some(&b'/'))
+        {
             Some(i) => (first.get(..i).unwrap_or_default(), first.get(i + 2..).unwrap_or_default(), ""),
             None => {
                 let cut = first.char_indices().nth(16).map_or(first.len(), |(i, _)| i);
                 (first.get(..cut).unwrap_or_default(), "", first.get(cut..).unwrap_or_default())
             }
         };
-        Ok((
-            LineScalars {
-                amount_cents: Some(amount),
-                direction,
-                status: Status::Booked,
-                reversal,
-                // The entry date is the booking date; SWIFT leaves it out when it equals the value date.
-                booking_date: entry.or(Some(value)),
-                value_date: Some(value),
-                charges_cents: None,
-                entry_index: 0,
-            },
-            Refs { customer_ref, bank_ref, extra, supplementary },
-        ))
+        set_61_texts(&mut self.texts, Refs { customer_ref, bank_ref, extra, supplementary });
+        let scalars = LineScalars {
+            amount_cents: Some(amount),
+            direction,
+            status: Status::Booked,
+            reversal,
+            // The entry date is the booking date; SWIFT leaves it out when it equals the value date.
+            booking_date: entry.or(Some(value)),
+            value_date: Some(value),
+            charges_cents: None,
+            entry_index: 0,
+        };
+        self.pending = Some(Pending { scalars, has_details: false });
+        Ok(())
     }
 
     fn flush_line(&mut self) {
         let Some(p) = self.pending.take() else { return };
         let mut scalars = p.scalars;
         scalars.entry_index = u32::try_from(self.msg.lines.len() + self.arena.staged()).unwrap_or(u32::MAX);
+        // Every line is booked when read; an MT942 message makes them information later.
+        if !self.msg.booked.overflowed {
+            self.msg.booked.add(scalars.amount_cents.map(|a| scalars.direction.signed(a)));
+        }
         self.arena.push(scalars, &self.texts);
         if self.arena.is_full() {
             self.arena.drain_into(&mut self.msg.lines);
@@ -455,6 +560,7 @@ impl Reader {
             for l in &mut msg.lines {
                 l.status = Status::Info;
             }
+            msg.booked = BookedSum::default();
         }
         // A statement continued in the next message: intermediate closing (62M),
         // intermediate opening (60M), same account.
@@ -466,6 +572,10 @@ impl Reader {
                 let offset = u32::try_from(prev.lines.len()).unwrap_or(u32::MAX);
                 for mut l in msg.lines {
                     l.entry_index = l.entry_index.saturating_add(offset);
+                    // Added in order, as one pass over the joined lines would.
+                    if l.status == Status::Booked && !prev.booked.overflowed {
+                        prev.booked.add(l.signed_amount_cents());
+                    }
                     prev.lines.push(l);
                 }
                 prev.closing = msg.closing;
@@ -495,15 +605,25 @@ impl Reader {
     }
 }
 
+/// A new line's texts from its `:61:` field.
+fn set_61_texts(t: &mut TextDraft, refs: Refs<'_>) {
+    t.clear();
+    let customer_ref = trim(refs.customer_ref);
+    if !is_placeholder(customer_ref) {
+        t.set(TextField::EntryReference, customer_ref);
+    }
+    let bank_ref = trim(refs.bank_ref);
+    if !is_placeholder(bank_ref) {
+        t.set(TextField::BankReference, bank_ref);
+    }
+    t.set_pair(TextField::AdditionalInfo, refs.extra, refs.supplementary);
+}
+
 fn into_statement(m: Message) -> Statement {
     let opt = |s: String| (!s.is_empty()).then_some(s);
     let opening = m.opening.map(|(b, _)| b);
     let closing = m.closing.map(|(b, _)| b);
-    let booked = m
-        .lines
-        .iter()
-        .filter(|l| l.status == Status::Booked)
-        .try_fold(0i64, |acc, l| acc.checked_add(l.signed_amount_cents()?));
+    let booked = m.booked.get();
     let mut warnings = Vec::new();
     if let Some(w) = balance_warning(opening.map(|b| b.amount_cents), closing.map(|b| b.amount_cents), booked) {
         warnings.push(w);
@@ -534,30 +654,22 @@ fn lenient_date(year: u16, month: u8, day: u8) -> Option<Date> {
     Date::new(year, month, day)
 }
 
-fn digits(s: &str) -> Option<u16> {
-    if s.is_empty() {
-        return None;
-    }
-    s.bytes().try_fold(0u16, |n, c| {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        n.checked_mul(10)?.checked_add(u16::from(c - b'0'))
-    })
+/// Two ASCII digits as a number.
+fn two_digits(hi: u8, lo: u8) -> Option<u8> {
+    (hi.is_ascii_digit() && lo.is_ascii_digit()).then(|| (hi - b'0') * 10 + (lo - b'0'))
 }
 
-fn yymmdd(s: &str) -> Option<Date> {
-    let (y, m, d) = (digits(s.get(0..2)?)?, digits(s.get(2..4)?)?, digits(s.get(4..6)?)?);
-    if s.len() != 6 {
-        return None;
-    }
-    lenient_date(year_of(y), m as u8, d as u8)
+fn yymmdd(s: &[u8]) -> Option<Date> {
+    let &[y1, y2, m1, m2, d1, d2] = s else { return None };
+    let (y, m, d) = (two_digits(y1, y2)?, two_digits(m1, m2)?, two_digits(d1, d2)?);
+    lenient_date(year_of(u16::from(y)), m, d)
 }
 
 /// The entry date has no year: take the value date's, moved by one when the
 /// months are far apart (booked in early January for a late-December value).
-fn entry_date(value: Date, mmdd: &str) -> Option<Date> {
-    let (m, d) = (digits(mmdd.get(0..2)?)? as u8, digits(mmdd.get(2..4)?)? as u8);
+fn entry_date(value: Date, mmdd: &[u8]) -> Option<Date> {
+    let &[m1, m2, d1, d2] = mmdd else { return None };
+    let (m, d) = (two_digits(m1, m2)?, two_digits(d1, d2)?);
     let vm = value.month();
     let year = if m > vm && m - vm > 6 {
         value.year().checked_sub(1)?
@@ -575,12 +687,14 @@ mod tests {
 
     #[test]
     fn dates() {
-        assert_eq!(yymmdd("160230").map(|d| d.to_string()), Some("2016-02-29".into()));
-        assert_eq!(yymmdd("161301"), None);
-        let v = yymmdd("141231").unwrap();
-        assert_eq!(entry_date(v, "0102").map(|d| d.to_string()), Some("2015-01-02".into()));
-        let v = yymmdd("150102").unwrap();
-        assert_eq!(entry_date(v, "1231").map(|d| d.to_string()), Some("2014-12-31".into()));
+        assert_eq!(yymmdd(b"160230").map(|d| d.to_string()), Some("2016-02-29".into()));
+        assert_eq!(yymmdd(b"161301"), None);
+        assert_eq!(yymmdd(b"16123"), None);
+        assert_eq!(yymmdd(b"16 231"), None);
+        let v = yymmdd(b"141231").unwrap();
+        assert_eq!(entry_date(v, b"0102").map(|d| d.to_string()), Some("2015-01-02".into()));
+        let v = yymmdd(b"150102").unwrap();
+        assert_eq!(entry_date(v, b"1231").map(|d| d.to_string()), Some("2014-12-31".into()));
     }
 
     #[test]
@@ -627,6 +741,25 @@ mod tests {
     }
 
     #[test]
+    fn booked_sum_overflow_is_reported() {
+        let big = ":61:250303C50000000000000000,00NTRFX\n";
+        // Within one message, and across a statement continued in the next.
+        for text in [
+            format!(":20:S\n:25:A\n:60F:C250302EUR0,00\n{big}{big}:62F:C250303EUR1,00\n"),
+            format!(
+                ":20:S\n:25:A\n:60F:C250302EUR0,00\n{big}:62M:C250303EUR1,00\n-\n:20:T\n:25:A\n:60M:C250303EUR1,00\n{big}:62F:C250303EUR1,00\n"
+            ),
+        ] {
+            let f = parse(&text);
+            assert_eq!(f.statements.len(), 1);
+            assert_eq!(f.statements[0].warnings, ["the booked entries overflow a 64-bit sum of cents"]);
+        }
+        // MT942 lines are information: not in the sum.
+        let f = parse(&format!(":20:S\n:34F:EURC0,00\n:13D:2503031200+0100\n{big}{big}"));
+        assert!(f.statements[0].warnings.is_empty());
+    }
+
+    #[test]
     fn dash_line_inside_field_text() {
         // A `-` line inside `:86:` text, followed by a field of the same message.
         let f = parse(
@@ -657,10 +790,16 @@ mod tests {
 
     #[test]
     fn tags() {
-        assert_eq!(parse_tag(":20:ABC"), Some(("20", "ABC")));
-        assert_eq!(parse_tag(":60F:C1"), Some(("60F", "C1")));
-        assert_eq!(parse_tag(":NS:x"), Some(("NS", "x")));
-        assert_eq!(parse_tag(":ABC:x"), None);
-        assert_eq!(parse_tag("no"), None);
+        let tag = |line| parse_tag(line).map(|(t, rest)| (t.as_str().to_string(), rest));
+        assert_eq!(tag(":20:ABC"), Some(("20".into(), "ABC")));
+        assert_eq!(tag(":60F:C1"), Some(("60F".into(), "C1")));
+        assert_eq!(tag(":NS:x"), Some(("NS".into(), "x")));
+        assert_eq!(tag(":28C:"), Some(("28C".into(), "")));
+        assert_eq!(tag(":ABC:x"), None);
+        assert_eq!(tag(":2::x"), None);
+        assert_eq!(tag(":20"), None);
+        assert_eq!(tag(":6:x"), None);
+        assert_eq!(tag(":60FF:x"), None);
+        assert_eq!(tag("no"), None);
     }
 }

@@ -4,6 +4,7 @@
 use crate::camt_lines::is_placeholder;
 use crate::model::{TextDraft, TextField, trim};
 use crate::rf_scan::first_rf_candidate;
+use crate::scan::BytePositions;
 
 /// What a key of the slash form means for the line; `Other` keys only end the value before them.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -19,16 +20,17 @@ enum Key {
 
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
 /// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
-fn slash_key(tok: &str) -> Option<Key> {
+fn slash_key(tok: &[u8]) -> Option<Key> {
     Some(match tok {
-        "EREF" => Key::Eref,
-        "REMI" => Key::Remi,
-        "NAME" => Key::Name,
-        "IBAN" => Key::Iban,
-        "CNTP" => Key::Cntp,
-        "RTRN" => Key::Rtrn,
-        "BIC" | "ORDP" | "BENM" | "TRTP" | "MARF" | "CSID" | "PURP" | "ISDT" | "ULTC" | "ULTD" | "ULTB" | "SVCL"
-        | "CREF" | "BUSP" | "BATCH" | "ADDR" | "CITY" | "IREF" | "OCMT" | "CHGS" | "EXCH" | "PREF" => Key::Other,
+        b"EREF" => Key::Eref,
+        b"REMI" => Key::Remi,
+        b"NAME" => Key::Name,
+        b"IBAN" => Key::Iban,
+        b"CNTP" => Key::Cntp,
+        b"RTRN" => Key::Rtrn,
+        b"BIC" | b"ORDP" | b"BENM" | b"TRTP" | b"MARF" | b"CSID" | b"PURP" | b"ISDT" | b"ULTC" | b"ULTD" | b"ULTB"
+        | b"SVCL" | b"CREF" | b"BUSP" | b"BATCH" | b"ADDR" | b"CITY" | b"IREF" | b"OCMT" | b"CHGS" | b"EXCH"
+        | b"PREF" => Key::Other,
         _ => return None,
     })
 }
@@ -129,25 +131,31 @@ fn read_slash(s: &str, texts: &mut TextDraft) {
     let mut current: Option<(Key, usize)> = None;
     let mut tok_start = 0;
     let b = s.as_bytes();
+    // Tokens are short and the slashes close together: found a word at a time.
+    let mut slashes = BytePositions::new(b, b'/');
     loop {
-        // Tokens are short: a plain loop beats setting up a vector search per token.
-        let tok_end = b.get(tok_start..).and_then(|r| r.iter().position(|&c| c == b'/')).map(|p| tok_start + p);
-        let tok = s.get(tok_start..tok_end.unwrap_or(s.len())).unwrap_or_default();
+        let tok_end = slashes.next();
+        let end = tok_end.unwrap_or(b.len());
         // Keys have three to five letters.
-        if (3..=5).contains(&tok.len())
-            && let Some(next) = slash_key(tok)
+        if (3..=5).contains(&(end - tok_start))
+            && let Some(next) = b.get(tok_start..end).and_then(slash_key)
         {
-            if let Some((key, value_start)) = current {
+            // `Other` keys only end the value before them.
+            if let Some((key, value_start)) = current
+                && key != Key::Other
+            {
                 slash_field(key, value_between(s, value_start, tok_start.saturating_sub(1)), texts);
             }
-            current = Some((next, tok_start + tok.len() + 1));
+            current = Some((next, end + 1));
         }
         match tok_end {
             Some(e) => tok_start = e + 1,
             None => break,
         }
     }
-    if let Some((key, value_start)) = current {
+    if let Some((key, value_start)) = current
+        && key != Key::Other
+    {
         slash_field(key, value_between(s, value_start, s.len()), texts);
     }
 }
@@ -157,9 +165,6 @@ fn value_between(s: &str, start: usize, end: usize) -> &str {
 }
 
 fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
-    if key == Key::Other {
-        return;
-    }
     // '/' is ASCII, so stripping it byte by byte keeps to character boundaries.
     let b = value.as_bytes();
     let start = b.iter().position(|&c| c != b'/').unwrap_or(b.len());
@@ -194,7 +199,7 @@ fn read_remi(value: &str, texts: &mut TextDraft) {
         texts.set_if_absent(TextField::Remittance, rest.trim_start_matches('/'));
     } else if let Some(rest) = value.strip_prefix("SCOR/") {
         // A batch can list several references joined by '+': the first is the line's.
-        let first_end = rest.bytes().position(|c| c == b'+' || c == b'/').unwrap_or(rest.len());
+        let first_end = BytePositions::either(rest.as_bytes(), b'+', b'/').next().unwrap_or(rest.len());
         texts.set_if_absent(TextField::CreditorReference, rest.get(..first_end).unwrap_or_default());
         if rest.as_bytes().get(first_end..).is_some_and(|r| r.contains(&b'+')) {
             texts.set_if_absent(TextField::Remittance, rest);

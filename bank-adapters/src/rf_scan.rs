@@ -1,5 +1,7 @@
 //! Finding ISO 11649 RF creditor references in free text.
 
+use crate::scan::BytePositions;
+
 /// RF candidates in `text` that pass the ISO 11649 mod-97 check, in electronic
 /// format (upper case, no spaces), in order of appearance, without duplicates.
 ///
@@ -27,19 +29,15 @@ pub(crate) fn first_rf_candidate(text: &str) -> Option<RfText> {
 
 /// The next candidate at or after `from`, and where to look for the one after it.
 fn next_candidate(bytes: &[u8], from: usize) -> Option<(RfText, usize)> {
-    let mut i = from;
-    while i + 4 <= bytes.len() {
-        let is_start = bytes[i].eq_ignore_ascii_case(&b'R')
-            && bytes[i + 1].eq_ignore_ascii_case(&b'F')
-            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
-        if !is_start {
-            i += 1;
-            continue;
+    // Only an `R` can start a candidate: jump from one to the next.
+    for i in BytePositions::ignore_ascii_case(bytes.get(from..)?, b'R').map(|p| from + p) {
+        if i + 4 > bytes.len() {
+            return None;
         }
-        if let Some(b) = best_at(bytes, i) {
+        let is_start = bytes[i + 1].eq_ignore_ascii_case(&b'F') && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if is_start && let Some(b) = best_at(bytes, i) {
             return Some((b, i + 2));
         }
-        i += 2;
     }
     None
 }
