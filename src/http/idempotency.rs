@@ -109,22 +109,41 @@ pub type Effect<'a> = Box<dyn for<'t> FnOnce(&'t mut Tx) -> EffectFuture<'t> + S
 pub type EffectFuture<'t> =
     std::pin::Pin<Box<dyn std::future::Future<Output = AppResult<(StatusCode, serde_json::Value)>> + Send + 't>>;
 
+fn request_of(actor: &Actor, key: Option<PartialKey>) -> Option<(uuid::Uuid, IdemRequest)> {
+    match (key, actor) {
+        (Some(k), Actor::TenantKey { tenant_id, key_id }) => Some((
+            *tenant_id,
+            IdemRequest { key_id: *key_id, key: k.key, method: k.method, path: k.path, body_sha256: k.body_sha256 },
+        )),
+        _ => None,
+    }
+}
+
+/// Replaces the response stored under a key, for an effect that finishes
+/// after its transaction (a refund the provider settles): a retry then gets
+/// the final answer, not the first one.
+pub async fn restore(
+    st: &AppState,
+    actor: &Actor,
+    key: Option<PartialKey>,
+    status: StatusCode,
+    body: &serde_json::Value,
+) -> AppResult<()> {
+    let Some((tenant, request)) = request_of(actor, key) else { return Ok(()) };
+    let text = serde_json::to_string(body)
+        .map_err(|e| AppError::Internal(crate::error::InternalError::Other(e.to_string())))?;
+    let mut tx = st.db.begin_write().await?;
+    idempotency::complete(&mut tx, tenant, &request, status.as_u16(), &text).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Runs `effect` once per key: in one write transaction with the key's claim
 /// and its stored response. Without a key the effect simply runs.
 pub async fn run(st: &AppState, actor: &Actor, key: Option<PartialKey>, effect: Effect<'_>) -> AppResult<Response> {
-    let tenant = match actor {
-        Actor::TenantKey { tenant_id, .. } => Some(*tenant_id),
-        _ => None,
-    };
-    let request = match (key, actor) {
-        (Some(k), Actor::TenantKey { key_id, .. }) => Some(IdemRequest {
-            key_id: *key_id,
-            key: k.key,
-            method: k.method,
-            path: k.path,
-            body_sha256: k.body_sha256,
-        }),
-        _ => None,
+    let (tenant, request) = match request_of(actor, key) {
+        Some((t, r)) => (Some(t), Some(r)),
+        None => (None, None),
     };
     if let (Some(r), Some(t)) = (&request, tenant)
         && let Some(e) = idempotency::earlier(&st.db, t, r).await?

@@ -307,6 +307,7 @@ pub async fn create_refund(
     let reserved: Arc<Mutex<Option<RefundRecord>>> = Arc::default();
     let cell = reserved.clone();
     let (tenant, actor, now) = (auth.tenant.clone(), auth.actor.clone(), st.clock.now());
+    let key = req.key.clone();
     let response = idempotency::run(
         &st,
         &auth.actor,
@@ -334,7 +335,9 @@ pub async fn create_refund(
         }
         Err(e) => return Err(e.into()),
     };
-    Ok((StatusCode::CREATED, Json(refund_view(&settled))).into_response())
+    let view = to_json(&refund_view(&settled))?;
+    idempotency::restore(&st, &auth.actor, key, StatusCode::CREATED, &view).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
