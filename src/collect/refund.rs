@@ -117,6 +117,26 @@ pub async fn reserve(
     Ok(refund)
 }
 
+/// Steps 2 and 3 right after the reservation, as an officer's request makes
+/// them: with the tenant's provider; a provider that cannot be reached leaves
+/// the refund `pending` (reserved), for the worker to ask again.
+pub async fn execute_now(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    reserved: RefundRecord,
+) -> Result<RefundRecord, RefundFailure> {
+    let provider = CardProvider::for_tenant(db, tenant).await.map_err(CardError::from)?;
+    match execute(db, &provider, tenant, now, &reserved).await {
+        Ok(settled) => Ok(settled),
+        Err(RefundFailure::Card(CardError::Provider(e))) => {
+            tracing::warn!(refund = %reserved.id, error = %e, "provider unreachable; refund left pending");
+            Ok(reserved)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Steps 2 and 3 for a reserved refund: ask the provider and settle.
 pub async fn execute(
     db: &Db,

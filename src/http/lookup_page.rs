@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::api::lookup::{self, LookupView};
-use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie, t};
+use super::page::{PageError, check_csrf, eur, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
 use crate::bills::format_eur;
 use crate::collect::card::{self, CardError, QuoteRequest};
@@ -116,8 +116,7 @@ struct Shown {
 }
 
 fn shown(v: &LookupView, lang: Lang) -> Shown {
-    // A no-break space keeps "€" on the amount's line on a narrow phone.
-    let eur = |s: &str| Cents::parse_signed(s).map(format_eur).unwrap_or_else(|_| s.to_string()).replace(' ', "\u{a0}");
+    let amount = |s: &str| Cents::parse_signed(s).map(eur).unwrap_or_else(|_| s.to_string());
     let date = |d: chrono::NaiveDate| d.format("%d/%m/%Y").to_string();
     Shown {
         rf: v.rf.clone(),
@@ -125,10 +124,10 @@ fn shown(v: &LookupView, lang: Lang) -> Shown {
         kind: if lang == Lang::En { v.kind_label_en.clone() } else { v.kind_label_el.clone() },
         fiscal_year: v.fiscal_year,
         due_on: date(v.due_on),
-        principal: eur(&v.principal),
-        surcharges: eur(&v.surcharges),
-        paid: eur(&v.paid),
-        outstanding: eur(&v.outstanding),
+        principal: amount(&v.principal),
+        surcharges: amount(&v.surcharges),
+        paid: amount(&v.paid),
+        outstanding: amount(&v.outstanding),
         as_of: date(v.as_of),
         debtor: v.debtor.clone(),
     }

@@ -12,10 +12,8 @@ use axum::routing::get;
 use chrono::Duration;
 use uuid::Uuid;
 
-use super::page::{PageError, cookie, lang_code, lang_of, render, set_cookie, t};
+use super::page::{PageError, cookie, eur, lang_code, lang_of, render, set_cookie, t};
 use crate::app::AppState;
-use crate::collect::card::CardError;
-use crate::collect::providers::CardProvider;
 use crate::collect::refund;
 use crate::domain::lang::Lang;
 use crate::domain::money::Cents;
@@ -358,16 +356,6 @@ async fn refund_form(
     let mut tx = st.db.begin_write().await.map_err(|e| fail(e.into()))?;
     let reserved = refund::reserve(&mut tx, &tenant, now, &actor, &req).await.map_err(|e| fail(e.into()))?;
     tx.commit().await.map_err(|e| fail(e.into()))?;
-    let provider = CardProvider::for_tenant(&st.db, &tenant).await.map_err(|e| fail(CardError::from(e).into()))?;
-    match refund::execute(&st.db, &provider, &tenant, now, &reserved).await {
-        // An unreachable provider leaves it pending: the worker asks again.
-        Ok(_) | Err(refund::RefundFailure::Card(CardError::Provider(_))) => {}
-        Err(e) => return Err(fail(e.into())),
-    }
+    refund::execute_now(&st.db, &tenant, now, reserved).await.map_err(|e| fail(e.into()))?;
     Ok(Redirect::to(&format!("/officer?lang={}&done=refund", lang_code(lang))).into_response())
-}
-
-/// "12,30 €" with a no-break space.
-fn eur(c: Cents) -> String {
-    crate::bills::format_eur(c).replace(' ', "\u{a0}")
 }

@@ -25,6 +25,12 @@ pub fn lang_code(lang: Lang) -> &'static str {
     }
 }
 
+/// An amount as pages show it, "12,30 €", with a no-break space so the euro
+/// sign stays on the amount's line on a narrow phone.
+pub fn eur(c: crate::domain::money::Cents) -> String {
+    crate::bills::format_eur(c).replace(' ', "\u{a0}")
+}
+
 /// Picks the text of the page's language.
 pub fn t(lang: Lang, el: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::En { en } else { el }

@@ -13,10 +13,9 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 
-use super::page::{PageError, check_csrf, lang_code, lang_of, render, set_cookie, t, tenant_link};
+use super::page::{PageError, check_csrf, eur, lang_code, lang_of, render, set_cookie, t, tenant_link};
 use super::rate_limit::Limit;
 use crate::app::AppState;
-use crate::bills::format_eur;
 use crate::collect::card::{self, CardError};
 use crate::collect::provider::{Intent, IntentStatus};
 use crate::collect::providers::CardProvider;
@@ -175,11 +174,6 @@ struct PayPage {
     state: PayState,
 }
 
-/// "12,30 €" with a no-break space, so the euro sign stays on its line.
-fn eur(c: i64) -> String {
-    format_eur(Cents::new(c)).replace(' ', "\u{a0}")
-}
-
 /// The tenant and quote of a link, or the one 404.
 async fn resolve(st: &AppState, link: &str) -> Result<(Tenant, QuoteRecord), AppError> {
     let (tenant, token) = tenant_link(link).ok_or(AppError::NotFound)?;
@@ -247,7 +241,7 @@ async fn page(
         municipality: if lang == Lang::En { tenant.name_en.clone() } else { tenant.name_el.clone() },
         error,
         lines,
-        amount: eur(quote.amount_cents),
+        amount: eur(Cents::new(quote.amount_cents)),
         expires: quote.expires_at.with_timezone(&tenant.time_zone).format("%H:%M").to_string(),
         base: format!("/pay/{link}"),
         csrf: csrf.clone(),
@@ -323,9 +317,9 @@ async fn quote_lines(st: &AppState, tenant: &Tenant, quote: &QuoteRecord) -> Res
         .iter()
         .map(|l| LineView {
             rf: records.iter().find(|d| d.id == l.debt_id).map(|d| d.rf.clone()).unwrap_or_default(),
-            due: eur(l.principal_due_cents + l.surcharge_due_cents),
-            principal: eur(l.principal_pay_cents),
-            surcharge: eur(l.surcharge_pay_cents),
+            due: eur(Cents::new(l.principal_due_cents + l.surcharge_due_cents)),
+            principal: eur(Cents::new(l.principal_pay_cents)),
+            surcharge: eur(Cents::new(l.surcharge_pay_cents)),
         })
         .collect())
 }

@@ -325,16 +325,7 @@ pub async fn create_refund(
     )
     .await?;
     let Some(r) = reserved.lock().ok().and_then(|mut c| c.take()) else { return Ok(response) };
-    let provider = CardProvider::for_tenant(&st.db, &auth.tenant).await.map_err(card::CardError::from)?;
-    let settled = match refund::execute(&st.db, &provider, &auth.tenant, st.clock.now(), &r).await {
-        Ok(s) => s,
-        // Reserved and retried by the worker: the officer sees it pending.
-        Err(refund::RefundFailure::Card(card::CardError::Provider(e))) => {
-            tracing::warn!(refund = %r.id, error = %e, "provider unreachable; refund left pending");
-            r
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let settled = refund::execute_now(&st.db, &auth.tenant, st.clock.now(), r).await?;
     let view = to_json(&refund_view(&settled))?;
     idempotency::restore(&st, &auth.actor, key, StatusCode::CREATED, &view).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
