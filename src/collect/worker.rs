@@ -21,10 +21,19 @@ const RECHECK_RETRY: chrono::Duration = chrono::Duration::minutes(2);
 /// Events claimed per pass.
 const BATCH: i64 = 100;
 
+/// Work that is never urgent (refunds the provider has not confirmed, old
+/// idempotency records) runs this often, not on every pass.
+const HOUSEKEEPING: Duration = Duration::from_secs(60);
+
 /// Waits for work (a wake-up or the interval) until `stop` fires.
 pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let interval = Duration::from_millis(state.settings.worker_interval_ms);
+    let mut housekept: Option<std::time::Instant> = None;
     loop {
+        if housekept.is_none_or(|at| at.elapsed() >= HOUSEKEEPING) {
+            housekeeping(&state).await;
+            housekept = Some(std::time::Instant::now());
+        }
         match step(&state).await {
             // A full batch: more may be due, go on without waiting.
             Ok(claimed) if claimed >= BATCH as usize => continue,
@@ -47,7 +56,7 @@ pub fn backoff(now: DateTime<Utc>, attempts: i64) -> DateTime<Utc> {
     now + chrono::Duration::seconds(base.min(3600)) + chrono::Duration::milliseconds(jitter)
 }
 
-/// One pass over everything due.
+/// One pass over the provider events and the payment re-checks that are due.
 pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
     let db = &state.db;
     let now = state.clock.now();
@@ -86,12 +95,19 @@ pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
             card_payments::set_next_check(db, tenant_id, payment_id, Some(now + RECHECK_RETRY)).await?;
         }
     }
-    // Idempotency records are kept two days (at least one is promised).
-    idempotency::prune(db, now - chrono::Duration::days(2)).await?;
-    if let Err(e) = refund::retry_pending(db, now).await {
+    Ok(n)
+}
+
+/// Refunds the provider has not confirmed are asked about again, and
+/// idempotency records older than two days (one is promised) are dropped.
+pub async fn housekeeping(state: &AppState) {
+    let now = state.clock.now();
+    if let Err(e) = refund::retry_pending(&state.db, now).await {
         tracing::warn!(error = %e, "pending refunds not retried");
     }
-    Ok(n)
+    if let Err(e) = idempotency::prune(&state.db, now - chrono::Duration::days(2)).await {
+        tracing::warn!(error = %e, "idempotency records not pruned");
+    }
 }
 
 /// Events processed at once: SQLite has one writer, so a few overlap the
