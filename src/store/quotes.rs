@@ -67,7 +67,12 @@ pub async fn insert(tx: &mut Tx, tenant: Uuid, q: &QuoteRecord, token_hash: &str
 type QuoteRow = (Uuid, Uuid, NaiveDate, i64, i64, DateTime<Utc>, DateTime<Utc>);
 type LineRow = (Uuid, i64, i64, i64, i64);
 
-const COLS: &str = "select id, party_id, as_of, amount_cents, total_due_cents, created_at, expires_at from quotes";
+/// The columns read, followed by the caller's clause: one constant per query.
+macro_rules! select_quote {
+    ($rest:literal) => {
+        concat!("select id, party_id, as_of, amount_cents, total_due_cents, created_at, expires_at from quotes ", $rest)
+    };
+}
 
 async fn with_lines(mut conn: Conn<'_>, tenant: Uuid, row: Option<QuoteRow>) -> StoreResult<Option<QuoteRecord>> {
     const LINES: &str = "select debt_id, principal_due_cents, surcharge_due_cents, principal_pay_cents,
@@ -98,21 +103,15 @@ async fn with_lines(mut conn: Conn<'_>, tenant: Uuid, row: Option<QuoteRow>) -> 
 }
 
 pub async fn by_id(mut conn: Conn<'_>, tenant: Uuid, id: Uuid) -> StoreResult<Option<QuoteRecord>> {
-    let q = format!("{COLS} where tenant_id = $1 and id = $2");
-    let row: Option<QuoteRow> = on_conn!(&mut conn, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
-        .bind(tenant)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?;
+    const Q: &str = select_quote!("where tenant_id = $1 and id = $2");
+    let row: Option<QuoteRow> =
+        on_conn!(&mut conn, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
     with_lines(conn, tenant, row).await
 }
 
 pub async fn by_token(mut conn: Conn<'_>, tenant: Uuid, token_hash: &str) -> StoreResult<Option<QuoteRecord>> {
-    let q = format!("{COLS} where tenant_id = $1 and token_hash = $2");
-    let row: Option<QuoteRow> = on_conn!(&mut conn, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
-        .bind(tenant)
-        .bind(token_hash)
-        .fetch_optional(c)
-        .await)?;
+    const Q: &str = select_quote!("where tenant_id = $1 and token_hash = $2");
+    let row: Option<QuoteRow> =
+        on_conn!(&mut conn, |c| sqlx::query_as(Q).bind(tenant).bind(token_hash).fetch_optional(c).await)?;
     with_lines(conn, tenant, row).await
 }

@@ -113,27 +113,23 @@ fn to_record(r: Row) -> ReceiptRecord {
     }
 }
 
-const COLS: &str =
-    "select id, payment_id, kind, series, year, number, amount_cents, cancels_id, token, issued_at from receipts";
+/// The columns read, followed by the caller's clause: one constant per query.
+macro_rules! select_receipt {
+    ($rest:literal) => {
+        concat!("select id, payment_id, kind, series, year, number, amount_cents, cancels_id, token, issued_at from receipts ", $rest)
+    };
+}
 
 pub async fn by_token(db: &Db, tenant: Uuid, token: &str) -> StoreResult<Option<ReceiptRecord>> {
-    let q = format!("{COLS} where tenant_id = $1 and token = $2");
-    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
-        .bind(tenant)
-        .bind(token)
-        .fetch_optional(p)
-        .await)?;
+    const Q: &str = select_receipt!("where tenant_id = $1 and token = $2");
+    let row: Option<Row> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).bind(token).fetch_optional(p).await)?;
     Ok(row.map(to_record))
 }
 
 /// Every receipt and cancellation of a payment, oldest first.
 pub async fn of_payment(conn: Conn<'_>, tenant: Uuid, payment: Uuid) -> StoreResult<Vec<ReceiptRecord>> {
-    let q = format!("{COLS} where tenant_id = $1 and payment_id = $2 order by issued_at, number");
-    let rows: Vec<Row> = on_conn!(conn, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str()))
-        .bind(tenant)
-        .bind(payment)
-        .fetch_all(c)
-        .await)?;
+    const Q: &str = select_receipt!("where tenant_id = $1 and payment_id = $2 order by issued_at, number");
+    let rows: Vec<Row> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(payment).fetch_all(c).await)?;
     Ok(rows.into_iter().map(to_record).collect())
 }
 

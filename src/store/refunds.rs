@@ -71,12 +71,16 @@ pub async fn set_status(
     Ok(())
 }
 
-const COLS: &str = "select id, payment_id, amount_cents, status, provider_ref, reason, created_at from refunds";
+/// The columns read, followed by the caller's clause: one constant per query.
+macro_rules! select_refund {
+    ($rest:literal) => {
+        concat!("select id, payment_id, amount_cents, status, provider_ref, reason, created_at from refunds ", $rest)
+    };
+}
 
 pub async fn by_id(tx: &mut Tx, tenant: Uuid, id: Uuid) -> StoreResult<Option<RefundRecord>> {
-    let q = format!("{COLS} where tenant_id = $1 and id = $2");
-    let row: Option<Row> =
-        on_tx!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(q.as_str())).bind(tenant).bind(id).fetch_optional(c).await)?;
+    const Q: &str = select_refund!("where tenant_id = $1 and id = $2");
+    let row: Option<Row> = on_tx!(tx, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
     Ok(row.map(to_record))
 }
 
