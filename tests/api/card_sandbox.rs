@@ -188,36 +188,34 @@ async fn an_expired_quote_cannot_be_paid(be: Backend) {
     app.finish().await;
 }
 
+/// A bank transfer of 5.00 to the debt `rf`, booked at once; its party.
+async fn transfer_5_euros(app: &TestApp, t: &TestTenant, rf: &str) -> Uuid {
+    let tenant = tameio::store::tenants::by_id(&app.db, t.id).await.unwrap().unwrap();
+    let debt = tameio::store::debts::by_rf(&app.db, t.id, rf).await.unwrap().unwrap();
+    let transfer = tameio::collect::apply::IncomingPayment {
+        party_id: debt.party_id,
+        channel: tameio::collect::apply::Channel::BankTransfer,
+        amount: tameio::domain::money::Cents::new(500),
+        received_on: tenant.local_date(app.clock.now()),
+        debts: Some(vec![debt.id]),
+    };
+    let actor = tameio::domain::actor::Actor::Cli;
+    tameio::collect::apply::apply_payment(&app.db, &tenant, app.clock.now(), &actor, &transfer).await.unwrap();
+    debt.party_id
+}
+
 /// A bank transfer lands between Pay and the card's success: the card money
 /// goes to what is still due, by policy, and the rest becomes credit.
 async fn a_debt_paid_meanwhile_leaves_the_card_money_as_credit(be: Backend) {
     let mut app = TestApp::spawn(be).await;
     let t = app.tenant("kea", "KEA").await;
     assert_eq!(app.import_roll(&t.key, &roll_csv([roll_row(5)]), "").await.0, 201);
-    let (rf, outstanding, debt) = first_debt(&app, &t).await;
+    let (rf, outstanding, _) = first_debt(&app, &t).await;
     let mut b = Browser::new(&app);
     let link = quote_page(&mut b, &rf, "").await;
     start(&mut b, &link).await;
 
-    let tenant = tameio::store::tenants::by_id(&app.db, t.id).await.unwrap().unwrap();
-    let debt_id = Uuid::parse_str(debt["id"].as_str().unwrap()).unwrap();
-    let party = tameio::store::debts::by_rf(&app.db, t.id, &rf).await.unwrap().unwrap().party_id;
-    let transfer = tameio::collect::apply::IncomingPayment {
-        party_id: party,
-        channel: tameio::collect::apply::Channel::BankTransfer,
-        amount: tameio::domain::money::Cents::new(500),
-        received_on: tenant.local_date(app.clock.now()),
-        debts: Some(vec![debt_id]),
-    };
-    tameio::collect::apply::apply_payment(
-        &app.db,
-        &tenant,
-        app.clock.now(),
-        &tameio::domain::actor::Actor::Cli,
-        &transfer,
-    )
-    .await
-    .unwrap();
+    let party = transfer_5_euros(&app, &t, &rf).await;
 
     let (_, to) = press(&mut b, &link, "succeed").await;
     let (_, html) = b.get(&to).await;
@@ -258,24 +256,7 @@ async fn credit_pays_the_next_imported_debt_when_the_tenant_says_so(be: Backend)
     let link = quote_page(&mut b, &rf, "").await;
     start(&mut b, &link).await;
     // A transfer pays 5.00 first, so the card leaves 5.00 of credit.
-    let tenant = tameio::store::tenants::by_id(&app.db, t.id).await.unwrap().unwrap();
-    let debt = tameio::store::debts::by_rf(&app.db, t.id, &rf).await.unwrap().unwrap();
-    let transfer = tameio::collect::apply::IncomingPayment {
-        party_id: debt.party_id,
-        channel: tameio::collect::apply::Channel::BankTransfer,
-        amount: tameio::domain::money::Cents::new(500),
-        received_on: tenant.local_date(app.clock.now()),
-        debts: Some(vec![debt.id]),
-    };
-    tameio::collect::apply::apply_payment(
-        &app.db,
-        &tenant,
-        app.clock.now(),
-        &tameio::domain::actor::Actor::Cli,
-        &transfer,
-    )
-    .await
-    .unwrap();
+    transfer_5_euros(&app, &t, &rf).await;
     let (_, to) = press(&mut b, &link, "succeed").await;
     b.get(&to).await;
     assert_eq!(crate::helpers::outstanding_total(&app, &t.key).await, 0);
