@@ -129,11 +129,6 @@ impl StripeClient {
         self.send_refund(request, idempotent(idempotency_key)).await
     }
 
-    pub async fn retrieve_refund(&self, id: &str) -> Result<Refund, ProviderError> {
-        let path = format!("/refunds/{}", checked_id(id)?);
-        self.send_refund(RequestBuilder::new(StripeMethod::Get, path), RequestStrategy::Once).await
-    }
-
     /// After a failed cancel: the intent if it is already canceled or
     /// succeeded, else the cancel's own error. The error is not trusted to say
     /// which (localstripe answers a bare 400; a Stripe error that embeds an
@@ -493,7 +488,7 @@ mod tests {
         }
 
         let proxy_page = canned(502, "text/html", "<html>Bad Gateway</html>").await;
-        let err = proxy_page.retrieve_refund("re_1").await;
+        let err = proxy_page.retrieve_intent("pi_1").await;
         assert!(matches!(err, Err(ProviderError::Unavailable(_))), "{err:?}");
 
         let garbage = canned(200, "application/json", r#"{"id":"pi_1"}"#).await;

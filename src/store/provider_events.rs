@@ -122,8 +122,3 @@ pub async fn retry_later(db: &Db, tenant: Uuid, id: &str, error: &str, next: Dat
         .map(|r| r.rows_affected()))?;
     Ok(())
 }
-
-pub async fn status(db: &Db, tenant: Uuid, id: &str) -> StoreResult<Option<String>> {
-    const Q: &str = "select status from provider_events where tenant_id = $1 and id = $2";
-    Ok(on_pool!(db, |p| sqlx::query_scalar(Q).bind(tenant).bind(id).fetch_optional(p).await)?)
-}
