@@ -343,7 +343,9 @@ pub async fn apply_event(
     event: &PaymentEvent,
     provider_event: Option<&str>,
 ) -> Result<CardPayment, CardError> {
-    let codes = tenants::revenue_codes(db, tenant.id).await?;
+    let success = event.kind() == PaymentEventKind::ProviderSucceeded;
+    // Only a success books money; read its codes before the transaction opens.
+    let codes = if success { tenants::revenue_codes(db, tenant.id).await? } else { Vec::new() };
     let party = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?.party_id;
     let mut tx = db.begin_write().await?;
     payments::lock_party(&mut tx, tenant.id, party).await?;
@@ -358,7 +360,7 @@ pub async fn apply_event(
     // Re-read under the lock: the state may have moved since.
     let payment = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
     if let Some(step) = take_step(&mut tx, tenant, now, &payment, event, &Actor::System).await?
-        && event.kind() == PaymentEventKind::ProviderSucceeded
+        && success
     {
         book_success(&mut tx, tenant, &codes, now, &payment, step).await?;
     }
