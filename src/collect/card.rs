@@ -486,7 +486,8 @@ pub async fn recheck(
             }
             None => apply_event(db, tenant, now, payment_id, &PaymentEvent::QuoteExpired, None).await?,
         };
-        let later = RECHECKS.iter().map(|d| payment.created_at + *d).filter(|p| *p > now).min();
+        // The cancel point has passed: what is left are the fixed re-checks.
+        let later = next_check(payment.created_at, quote.expires_at, now);
         card_payments::set_next_check(db, tenant.id, payment_id, later).await?;
         return Ok(payment);
     }
