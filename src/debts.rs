@@ -1,6 +1,8 @@
 //! Reading debts as citizens and officers see them: each stored debt with its
 //! balance on the tenant's business date.
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -42,6 +44,17 @@ pub async fn standings(
 ) -> StoreResult<Vec<DebtStanding>> {
     let ids: Vec<Uuid> = records.iter().map(|d| d.id).collect();
     let mut payments = debts::principal_payments(conn, tenant.id, &ids).await?;
+    standings_from(tenant, records, &mut payments, as_of)
+}
+
+/// Balances as of `as_of` from principal payments already read (by
+/// [`debts::principal_payments`]); each debt's payments are taken from the map.
+pub fn standings_from(
+    tenant: &Tenant,
+    records: Vec<DebtRecord>,
+    payments: &mut HashMap<Uuid, Vec<(i64, NaiveDate)>>,
+    as_of: NaiveDate,
+) -> StoreResult<Vec<DebtStanding>> {
     records
         .into_iter()
         .map(|debt| {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::debts::{DebtStanding, standings};
+use crate::debts::{DebtStanding, standings_from};
 use crate::domain::actor::Actor;
 use crate::domain::allocation::{self, Allocation, AllocationError, OpenDebt};
 use crate::domain::debt_kind::DebtKind;
@@ -14,8 +14,8 @@ use crate::domain::journal::{DebtPortion, JournalEntry, JournalError, postings};
 use crate::domain::money::Cents;
 use crate::domain::tenant::{Component, RevenueCode, Tenant, YearClass, revenue_code_for};
 use crate::store::debts::DebtRecord;
-use crate::store::journal;
-use crate::store::payments::{self, NewAllocation, NewPayment};
+use crate::store::journal::{self, Posting};
+use crate::store::payments::{self, NewAllocation, NewCredit, NewPayment};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, tenants};
 
 /// How the money came in.
@@ -52,6 +52,8 @@ pub struct IncomingPayment {
 pub enum ApplyError {
     #[error("the amount must be positive")]
     NotPositive,
+    #[error("one batch of bookings names a party twice")]
+    SamePartyTwice,
     #[error(transparent)]
     Allocation(#[from] AllocationError),
     #[error(transparent)]
@@ -145,34 +147,90 @@ pub async fn book(
     now: DateTime<Utc>,
     b: &Booking<'_>,
 ) -> Result<Allocation, ApplyError> {
-    let records = debts::by_party(Conn::Tx(tx), tenant.id, b.party_id).await?;
-    let chosen: Vec<_> = records.into_iter().filter(|d| b.debts.is_none_or(|ids| ids.contains(&d.id))).collect();
-    let standing = standings(Conn::Tx(tx), tenant, chosen, b.as_of).await?;
-    let open: Vec<OpenDebt> = standing.iter().map(DebtStanding::open_debt).collect();
-    let plan = allocation::allocate(b.amount, &open, tenant.policies.allocation.split)?;
+    let mut plans = book_all(tx, tenant, tenant_codes, now, std::slice::from_ref(b)).await?;
+    plans.pop().ok_or(ApplyError::Store(StoreError::NotFound))
+}
 
+/// [`book`] for several payments of one tenant at once, each of a different
+/// party (the debts are read once, before any is booked), with one statement
+/// per table. Plans come back in the bookings' order.
+pub async fn book_all(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    tenant_codes: &[RevenueCode],
+    now: DateTime<Utc>,
+    bookings: &[Booking<'_>],
+) -> Result<Vec<Allocation>, ApplyError> {
+    let parties: Vec<Uuid> = bookings.iter().map(|b| b.party_id).collect();
+    if parties.iter().collect::<std::collections::HashSet<_>>().len() != parties.len() {
+        return Err(ApplyError::SamePartyTwice);
+    }
+    let mut by_party = debts::by_parties(Conn::Tx(tx), tenant.id, &parties).await?;
+    let ids: Vec<Uuid> = by_party.values().flatten().map(|d| d.id).collect();
+    let mut paid = debts::principal_payments(Conn::Tx(tx), tenant.id, &ids).await?;
     let version = i64::from(tenant.policies.allocation.version);
-    let rows: Vec<NewAllocation> = plan
-        .portions
+
+    let mut plans = Vec::with_capacity(bookings.len());
+    let mut rows: Vec<(Uuid, NewAllocation)> = Vec::new();
+    let mut credits: Vec<NewCredit> = Vec::new();
+    let mut entries: Vec<(JournalEntry, NaiveDate, String)> = Vec::new();
+    for b in bookings {
+        let records = by_party.remove(&b.party_id).unwrap_or_default();
+        let chosen: Vec<_> = records.into_iter().filter(|d| b.debts.is_none_or(|ids| ids.contains(&d.id))).collect();
+        let standing = standings_from(tenant, chosen, &mut paid, b.as_of)?;
+        let open: Vec<OpenDebt> = standing.iter().map(DebtStanding::open_debt).collect();
+        let plan = allocation::allocate(b.amount, &open, tenant.policies.allocation.split)?;
+        rows.extend(plan.portions.iter().map(|portion| {
+            let row = NewAllocation {
+                // Time-ordered ids: within one booking, a refund takes back the
+                // debt allocated last first.
+                id: Uuid::now_v7(),
+                debt_id: portion.debt_id,
+                principal_cents: portion.principal.get(),
+                surcharge_cents: portion.surcharge.get(),
+                paid_on: b.as_of,
+                policy_version: version,
+                reverses_id: None,
+            };
+            (b.payment_id, row)
+        }));
+        if plan.credit.is_positive() {
+            credits.push(NewCredit {
+                party_id: b.party_id,
+                payment_id: Some(b.payment_id),
+                amount_cents: plan.credit.get(),
+                reason: "overpayment",
+            });
+        }
+        let subject = format!("payment:{}", b.payment_id);
+        for entry in journal_entries(tenant_codes, b, &plan, &standing)? {
+            entries.push((entry, b.booked_on, subject.clone()));
+        }
+        plans.push(plan);
+    }
+    let rows: Vec<(Uuid, &NewAllocation)> = rows.iter().map(|(p, a)| (*p, a)).collect();
+    payments::insert_allocations_of(tx, tenant.id, &rows, now).await?;
+    payments::insert_credits(tx, tenant.id, &credits, now).await?;
+    let postings: Vec<Posting> = entries
         .iter()
-        .map(|portion| NewAllocation {
-            // Time-ordered ids: within one booking, a refund takes back the
-            // debt allocated last first.
-            id: Uuid::now_v7(),
-            debt_id: portion.debt_id,
-            principal_cents: portion.principal.get(),
-            surcharge_cents: portion.surcharge.get(),
-            paid_on: b.as_of,
-            policy_version: version,
-            reverses_id: None,
+        .map(|(entry, business_date, subject)| Posting {
+            entry,
+            business_date: *business_date,
+            subject: subject.clone(),
         })
         .collect();
-    payments::insert_allocations(tx, tenant.id, b.payment_id, &rows, now).await?;
-    if plan.credit.is_positive() {
-        payments::insert_credit(tx, tenant.id, b.party_id, Some(b.payment_id), plan.credit.get(), "overpayment", now)
-            .await?;
-    }
+    journal::post_all(tx, tenant, &postings, now).await?;
+    Ok(plans)
+}
 
+/// The journal entries of one booking: the money in, its allocation to
+/// revenue codes, and any credit kept.
+fn journal_entries(
+    tenant_codes: &[RevenueCode],
+    b: &Booking<'_>,
+    plan: &Allocation,
+    standing: &[DebtStanding],
+) -> Result<Vec<JournalEntry>, ApplyError> {
     let year = b.booked_on.year();
     let portions: Vec<DebtPortion> = plan
         .portions
@@ -200,11 +258,7 @@ pub async fn book(
     if plan.credit.is_positive() {
         entries.push(postings::overpayment_kept(plan.credit)?);
     }
-    let subject = format!("payment:{}", b.payment_id);
-    for entry in &entries {
-        journal::post(tx, tenant, entry, now, b.booked_on, subject.clone()).await?;
-    }
-    Ok(plan)
+    Ok(entries)
 }
 
 /// The audit details of an applied payment: where every cent went.

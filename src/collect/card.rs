@@ -30,7 +30,7 @@ use crate::domain::secret::{random_token, sha256_hex};
 use crate::domain::tenant::{Tenant, TenantMode};
 use crate::store::card_payments::{self, CardPayment};
 use crate::store::quotes::{self, QuoteLine, QuoteRecord};
-use crate::store::receipts::{self, NewReceipt, ReceiptKind, ReceiptRecord};
+use crate::store::receipts::{self, NewReceipt, ReceiptKind};
 use crate::store::{Conn, Db, StoreError, Tx, audit, debts, payments, provider_events, tenants};
 
 /// The provider cancels an intent still unconfirmed this long after its
@@ -332,9 +332,17 @@ pub async fn sync_with_intent(
     Ok((payment, Some(intent)))
 }
 
-/// Applies one event to a payment in one transaction holding the party's
-/// lock; `provider_event` (a stored webhook) is marked applied in the same
-/// transaction. Returns the payment as it now stands.
+/// One event for one payment; `provider_event` names the stored webhook it
+/// came from, marked applied in the same transaction.
+#[derive(Debug, Clone)]
+pub struct PaymentUpdate<'a> {
+    pub payment_id: Uuid,
+    pub event: PaymentEvent,
+    pub provider_event: Option<&'a str>,
+}
+
+/// Applies one event to a payment (see [`apply_events`]) and returns the
+/// payment as it now stands.
 pub async fn apply_event(
     db: &Db,
     tenant: &Tenant,
@@ -343,42 +351,90 @@ pub async fn apply_event(
     event: &PaymentEvent,
     provider_event: Option<&str>,
 ) -> Result<CardPayment, CardError> {
-    let success = event.kind() == PaymentEventKind::ProviderSucceeded;
-    // Only a success books money; read its codes before the transaction opens.
-    let codes = if success { tenants::revenue_codes(db, tenant.id).await? } else { Vec::new() };
-    let party = card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?.party_id;
-    let mut tx = db.begin_write().await?;
-    payments::lock_party(&mut tx, tenant.id, party).await?;
-    // A stored event is marked first: if another node already applied it,
-    // nothing here happens twice.
-    if let Some(id) = provider_event
-        && !provider_events::finish(&mut tx, tenant.id, id, "applied", now).await?
-    {
-        drop(tx);
-        return card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound);
-    }
-    // Re-read under the lock: the state may have moved since.
-    let payment = card_payments::by_id(Conn::Tx(&mut tx), tenant.id, payment_id).await?.ok_or(CardError::NotFound)?;
-    if let Some(step) = take_step(&mut tx, tenant, now, &payment, event, &Actor::System).await?
-        && success
-    {
-        book_success(&mut tx, tenant, &codes, now, &payment, step).await?;
-    }
-    tx.commit().await?;
+    let update = PaymentUpdate { payment_id, event: event.clone(), provider_event };
+    apply_events(db, tenant, now, std::slice::from_ref(&update)).await?;
     card_payments::by_id(Conn::Db(db), tenant.id, payment_id).await?.ok_or(CardError::NotFound)
 }
 
-/// Moves the payment if the table allows; writes the audit entry of every
-/// move except a success, whose entry `book_success` writes with the money.
-/// Returns the audit action of the move, `None` when nothing changed.
-pub(crate) async fn take_step(
-    tx: &mut Tx,
+/// Applies events to payments of one tenant, each of a different party, in
+/// one transaction holding their parties' locks: stored events are marked
+/// applied first (one another node applied already changes nothing), each
+/// payment is re-read under the lock and takes the step the table allows,
+/// and the moves, allocations, receipts, journal and audit entries of all of
+/// them are written with one statement per table.
+pub async fn apply_events(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    updates: &[PaymentUpdate<'_>],
+) -> Result<(), CardError> {
+    let ids: Vec<Uuid> = updates.iter().map(|u| u.payment_id).collect();
+    let before = card_payments::by_ids(Conn::Db(db), tenant.id, &ids).await?;
+    if before.len() != ids.iter().collect::<std::collections::HashSet<_>>().len() {
+        return Err(CardError::NotFound);
+    }
+    let mut parties: Vec<Uuid> = before.iter().map(|p| p.party_id).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    if parties.len() != updates.len() {
+        // Each payment is re-read once, before any of them moves.
+        return Err(ApplyError::SamePartyTwice.into());
+    }
+    // Only a success books money; read its codes before the transaction opens.
+    let success = |u: &PaymentUpdate| u.event.kind() == PaymentEventKind::ProviderSucceeded;
+    let codes = if updates.iter().any(success) { tenants::revenue_codes(db, tenant.id).await? } else { Vec::new() };
+
+    let mut tx = db.begin_write().await?;
+    payments::lock_parties(&mut tx, tenant.id, &parties).await?;
+    let stored: Vec<&str> = updates.iter().filter_map(|u| u.provider_event).collect();
+    let finished = provider_events::finish_all(&mut tx, tenant.id, &stored, "applied", now).await?;
+    let live: Vec<&PaymentUpdate> =
+        updates.iter().filter(|u| u.provider_event.is_none_or(|id| finished.contains(id))).collect();
+    // Re-read under the lock: the states may have moved since.
+    let live_ids: Vec<Uuid> = live.iter().map(|u| u.payment_id).collect();
+    let current = card_payments::by_ids(Conn::Tx(&mut tx), tenant.id, &live_ids).await?;
+    let mut planned: Vec<(&PaymentUpdate, &CardPayment, Move)> = Vec::new();
+    for u in live {
+        let payment = current.iter().find(|p| p.id == u.payment_id).ok_or(CardError::NotFound)?;
+        if let Some(m) = decide(tenant, now, payment, &u.event)? {
+            planned.push((u, payment, m));
+        }
+    }
+    let moved = move_all(&mut tx, tenant, planned.iter().map(|(_, p, m)| (p.id, m))).await?;
+    let mut entries = Vec::new();
+    let mut booked = Vec::new();
+    for (u, payment, m) in planned.into_iter().filter(|(_, p, _)| moved.contains(&p.id)) {
+        if success(u) {
+            booked.push((payment, m.audit_action));
+        } else {
+            entries.push(move_entry(payment, &u.event, &m, &SYSTEM));
+        }
+    }
+    entries.extend(book_successes(&mut tx, tenant, &codes, now, &booked).await?);
+    audit::append_all(&mut tx, tenant.id, now, entries).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+static SYSTEM: Actor = Actor::System;
+
+/// A step the transition table allows.
+#[derive(Debug, Clone)]
+struct Move {
+    from: PaymentState,
+    to: PaymentState,
+    audit_action: &'static str,
+    /// A success is received on the tenant's business date.
+    received_on: Option<chrono::NaiveDate>,
+}
+
+/// The step `event` takes `payment` by the transition table, if any.
+fn decide(
     tenant: &Tenant,
     now: DateTime<Utc>,
     payment: &CardPayment,
     event: &PaymentEvent,
-    actor: &Actor,
-) -> Result<Option<&'static str>, CardError> {
+) -> Result<Option<Move>, CardError> {
     let state = PaymentState::parse(&payment.status)
         .ok_or_else(|| StoreError::Corrupt(format!("payment {} status {}", payment.id, payment.status)))?;
     let transition = match payment_state::next(state, event) {
@@ -390,23 +446,65 @@ pub(crate) async fn take_step(
             return Ok(None);
         }
     };
-    let received_on =
-        if event.kind() == PaymentEventKind::ProviderSucceeded { tenant.local_date(now) } else { payment.received_on };
-    let moved =
-        card_payments::set_status(tx, tenant.id, payment.id, state.as_str(), transition.to.as_str(), received_on)
-            .await?;
-    if !moved {
-        // Another transaction moved it first (callers hold the party's lock,
-        // so this is a safety net): nothing is written on a stale state.
+    let success = event.kind() == PaymentEventKind::ProviderSucceeded;
+    Ok(Some(Move {
+        from: state,
+        to: transition.to,
+        audit_action: transition.audit_action,
+        received_on: success.then(|| tenant.local_date(now)),
+    }))
+}
+
+/// Writes the moves (compare and set, one statement per kind of move);
+/// returns the payments that moved. One another transaction moved first
+/// (callers hold the party's lock, so this is a safety net) is left alone.
+async fn move_all(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    moves: impl Iterator<Item = (Uuid, &Move)>,
+) -> Result<std::collections::HashSet<Uuid>, CardError> {
+    let mut groups: Vec<(PaymentState, PaymentState, Option<chrono::NaiveDate>, Vec<Uuid>)> = Vec::new();
+    for (id, m) in moves {
+        match groups.iter_mut().find(|g| (g.0, g.1, g.2) == (m.from, m.to, m.received_on)) {
+            Some(g) => g.3.push(id),
+            None => groups.push((m.from, m.to, m.received_on, vec![id])),
+        }
+    }
+    let mut moved = std::collections::HashSet::new();
+    for (from, to, received_on, ids) in groups {
+        moved.extend(card_payments::set_statuses(tx, tenant.id, &ids, from.as_str(), to.as_str(), received_on).await?);
+    }
+    Ok(moved)
+}
+
+/// The audit entry of a move other than a success (whose entry carries the money).
+fn move_entry<'a>(payment: &CardPayment, event: &PaymentEvent, m: &Move, actor: &'a Actor) -> audit::NewEntry<'a> {
+    let mut details = event.audit_details();
+    details["from"] = json!(m.from.as_str());
+    details["to"] = json!(m.to.as_str());
+    audit::NewEntry { actor, action: m.audit_action, subject: subject(payment.id), details }
+}
+
+/// Moves the payment if the table allows; writes the audit entry of every
+/// move except a success, whose entry `book_successes` writes with the money.
+/// Returns the audit action of the move, `None` when nothing changed.
+pub(crate) async fn take_step(
+    tx: &mut Tx,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    payment: &CardPayment,
+    event: &PaymentEvent,
+    actor: &Actor,
+) -> Result<Option<&'static str>, CardError> {
+    let Some(m) = decide(tenant, now, payment, event)? else { return Ok(None) };
+    let moved = move_all(tx, tenant, std::iter::once((payment.id, &m))).await?;
+    if moved.is_empty() {
         return Ok(None);
     }
     if event.kind() != PaymentEventKind::ProviderSucceeded {
-        let mut details = event.audit_details();
-        details["from"] = json!(state.as_str());
-        details["to"] = json!(transition.to.as_str());
-        audit::append(tx, tenant.id, now, actor, transition.audit_action, &subject(payment.id), details).await?;
+        audit::append_all(tx, tenant.id, now, vec![move_entry(payment, event, &m, actor)]).await?;
     }
-    Ok(Some(transition.audit_action))
+    Ok(Some(m.audit_action))
 }
 
 /// The receipt series of a tenant: test tenants number their own.
@@ -417,47 +515,60 @@ pub fn receipt_series(tenant: &Tenant) -> &'static str {
     }
 }
 
-/// A success: allocate at the quote's locked date over the quote's debts
-/// (recomputed by policy if they changed since; any surplus is credit),
-/// issue the receipt, and write journal and audit.
-async fn book_success(
+/// Successes: each allocated at its quote's locked date over the quote's
+/// debts (recomputed by policy if they changed since; any surplus is
+/// credit), with its receipt and journal; returns their audit entries.
+async fn book_successes(
     tx: &mut Tx,
     tenant: &Tenant,
     codes: &[crate::domain::tenant::RevenueCode],
     now: DateTime<Utc>,
-    payment: &CardPayment,
-    audit_action: &'static str,
-) -> Result<ReceiptRecord, CardError> {
-    let quote = quotes::by_id(Conn::Tx(tx), tenant.id, payment.quote_id).await?.ok_or(CardError::NotFound)?;
-    let debt_ids: Vec<Uuid> = quote.lines.iter().map(|l| l.debt_id).collect();
+    paid: &[(&CardPayment, &'static str)],
+) -> Result<Vec<audit::NewEntry<'static>>, CardError> {
+    if paid.is_empty() {
+        return Ok(Vec::new());
+    }
+    let quote_ids: Vec<Uuid> = paid.iter().map(|(p, _)| p.quote_id).collect();
+    let quotes = quotes::debts_of(Conn::Tx(tx), tenant.id, &quote_ids).await?;
     let today = tenant.local_date(now);
-    let booking = Booking {
-        payment_id: payment.id,
-        party_id: payment.party_id,
-        channel: Channel::Card,
-        amount: Cents::new(payment.amount_cents),
-        as_of: quote.as_of,
-        booked_on: today,
-        debts: Some(&debt_ids),
-    };
-    let plan = apply::book(tx, tenant, codes, now, &booking).await?;
-    let token = random_token();
-    let receipt = NewReceipt {
-        payment_id: payment.id,
-        kind: ReceiptKind::Receipt,
-        series: receipt_series(tenant),
-        year: today.year(),
-        amount_cents: payment.amount_cents,
-        cancels_id: None,
-        refund_id: None,
-        token: &token,
-    };
-    let receipt = receipts::issue(tx, tenant.id, &receipt, now).await?;
-    let mut details = apply::applied_details(&booking, &plan, tenant);
-    details["receipt"] = json!(receipt.label());
-    details["quote"] = json!(quote.id.to_string());
-    audit::append(tx, tenant.id, now, &Actor::System, audit_action, &subject(payment.id), details).await?;
-    Ok(receipt)
+    let mut bookings = Vec::with_capacity(paid.len());
+    for (payment, _) in paid {
+        let (as_of, debt_ids) = quotes.get(&payment.quote_id).ok_or(CardError::NotFound)?;
+        bookings.push(Booking {
+            payment_id: payment.id,
+            party_id: payment.party_id,
+            channel: Channel::Card,
+            amount: Cents::new(payment.amount_cents),
+            as_of: *as_of,
+            booked_on: today,
+            debts: Some(debt_ids),
+        });
+    }
+    let plans = apply::book_all(tx, tenant, codes, now, &bookings).await?;
+    let tokens: Vec<String> = paid.iter().map(|_| random_token()).collect();
+    let new_receipts: Vec<NewReceipt> = paid
+        .iter()
+        .zip(&tokens)
+        .map(|((payment, _), token)| NewReceipt {
+            payment_id: payment.id,
+            kind: ReceiptKind::Receipt,
+            series: receipt_series(tenant),
+            year: today.year(),
+            amount_cents: payment.amount_cents,
+            cancels_id: None,
+            refund_id: None,
+            token,
+        })
+        .collect();
+    let issued = receipts::issue_all(tx, tenant.id, &new_receipts, now).await?;
+    let mut entries = Vec::with_capacity(paid.len());
+    for (((payment, action), booking), (plan, receipt)) in paid.iter().zip(&bookings).zip(plans.iter().zip(&issued)) {
+        let mut details = apply::applied_details(booking, plan, tenant);
+        details["receipt"] = json!(receipt.label());
+        details["quote"] = json!(payment.quote_id.to_string());
+        entries.push(audit::NewEntry { actor: &SYSTEM, action, subject: subject(payment.id), details });
+    }
+    Ok(entries)
 }
 
 /// The re-check worker's step for one payment: ask the provider, cancel an

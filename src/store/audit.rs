@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::batch::insert_rows;
 use super::{Db, StoreError, StoreResult, Tx, on_pool, on_tx};
 use crate::domain::actor::Actor;
 use crate::domain::audit::{AuditRecord, StoredEntry, decode_hash};
@@ -21,10 +22,17 @@ async fn head_for_update(tx: &mut Tx, tenant: Uuid) -> StoreResult<(i64, String)
     row.ok_or(StoreError::NotFound)
 }
 
-const INSERT_ENTRY: &str = "insert into audit_entries
-    (tenant_id, seq, at, actor, action, subject, details, prev_hash, hash)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+const ENTRY_COLS: [&str; 9] = ["tenant_id", "seq", "at", "actor", "action", "subject", "details", "prev_hash", "hash"];
 const UPDATE_HEAD: &str = "update audit_heads set seq = $2, hash = $3 where tenant_id = $1";
+
+/// An entry about to be appended.
+#[derive(Debug, Clone)]
+pub struct NewEntry<'a> {
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub subject: String,
+    pub details: serde_json::Value,
+}
 
 /// Appends one entry to the tenant's chain and returns its sequence number.
 pub async fn append(
@@ -36,40 +44,62 @@ pub async fn append(
     subject: &str,
     details: serde_json::Value,
 ) -> StoreResult<i64> {
+    let entry = NewEntry { actor, action, subject: subject.into(), details };
+    Ok(*append_all(tx, tenant, at, vec![entry]).await?.end())
+}
+
+/// Appends entries in order, chained in memory from the head read once, with
+/// one insert and one head update; returns their sequence numbers.
+pub async fn append_all(
+    tx: &mut Tx,
+    tenant: Uuid,
+    at: DateTime<Utc>,
+    entries: Vec<NewEntry<'_>>,
+) -> StoreResult<std::ops::RangeInclusive<i64>> {
     let (head_seq, head_hash) = head_for_update(tx, tenant).await?;
-    let prev = decode_hash(&head_hash).ok_or_else(|| StoreError::Corrupt("audit head hash".into()))?;
-    let record = AuditRecord {
-        seq: head_seq + 1,
-        tenant,
-        at: super::truncate_micros(at),
-        actor: actor.label(),
-        action: action.into(),
-        subject: subject.into(),
-        details,
-    };
-    let hash = hex::encode(record.hash(&prev));
-    let details = crate::domain::audit::canonical_json(&record.details);
-    on_tx!(tx, |c| sqlx::query(INSERT_ENTRY)
+    let count = i64::try_from(entries.len()).unwrap_or(i64::MAX);
+    if entries.is_empty() {
+        return Ok(head_seq + 1..=head_seq);
+    }
+    let at = super::truncate_micros(at);
+    // (seq, actor, action, subject, canonical details, prev hash, hash)
+    let mut rows: Vec<(i64, String, String, String, String, String, String)> = Vec::with_capacity(entries.len());
+    let mut prev_hex = head_hash;
+    for (seq, e) in (head_seq + 1..).zip(entries) {
+        let prev = decode_hash(&prev_hex).ok_or_else(|| StoreError::Corrupt("audit head hash".into()))?;
+        let record = AuditRecord {
+            seq,
+            tenant,
+            at,
+            actor: e.actor.label(),
+            action: e.action.into(),
+            subject: e.subject,
+            details: e.details,
+        };
+        let hash = hex::encode(record.hash(&prev));
+        let details = crate::domain::audit::canonical_json(&record.details);
+        rows.push((seq, record.actor, record.action, record.subject, details, prev_hex, hash.clone()));
+        prev_hex = hash;
+    }
+    insert_rows!(tx, "audit_entries", ENTRY_COLS, rows, |q, r| q
         .bind(tenant)
-        .bind(record.seq)
-        .bind(record.at)
-        .bind(&record.actor)
-        .bind(&record.action)
-        .bind(&record.subject)
-        .bind(&details)
-        .bind(&head_hash)
-        .bind(&hash)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(r.0)
+        .bind(at)
+        .bind(&r.1)
+        .bind(&r.2)
+        .bind(&r.3)
+        .bind(&r.4)
+        .bind(&r.5)
+        .bind(&r.6));
+    let last = head_seq + count;
     on_tx!(tx, |c| sqlx::query(UPDATE_HEAD)
         .bind(tenant)
-        .bind(record.seq)
-        .bind(&hash)
+        .bind(last)
+        .bind(&prev_hex)
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
-    Ok(record.seq)
+    Ok(head_seq + 1..=last)
 }
 
 type EntryRow = (i64, DateTime<Utc>, String, String, String, String, String, String);

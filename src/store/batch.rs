@@ -69,6 +69,28 @@ pub fn insert_sql(dialect: Dialect, table: &str, cols: &[&str], rows: usize) -> 
     sql
 }
 
+/// Inserts `$rows` into `$table` with one multi-row statement per chunk;
+/// `$bind` binds one row's columns (in `$cols` order) onto the query `$q`.
+/// Evaluates to the rows inserted. `$tx` is a `&mut Tx` binding.
+macro_rules! insert_rows {
+    ($tx:ident, $table:expr, $cols:expr, $rows:expr, |$q:ident, $r:ident| $bind:expr) => {{
+        let dialect = $tx.dialect();
+        let mut inserted: u64 = 0;
+        for chunk in $rows.chunks($crate::store::batch::chunk_rows(dialect, $cols.len())) {
+            let sql = $crate::store::batch::insert_sql(dialect, $table, &$cols, chunk.len());
+            inserted += $crate::store::on_tx!($tx, |c| {
+                let mut $q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for $r in chunk {
+                    $q = $bind;
+                }
+                $q.execute(c).await.map(|r| r.rows_affected())
+            })?;
+        }
+        inserted
+    }};
+}
+pub(crate) use insert_rows;
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::batch::{chunk_rows, placeholder_list};
 use super::{Conn, Db, StoreError, StoreResult, Tx, on_conn, on_pool, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,13 +23,16 @@ pub struct CardPayment {
 
 type Row = (Uuid, Uuid, Option<Uuid>, String, i64, String, Option<String>, Option<String>, NaiveDate, DateTime<Utc>);
 
+macro_rules! card_columns {
+    () => {
+        "select id, party_id, quote_id, status, amount_cents, currency, provider, provider_ref, received_on, created_at
+         from payments "
+    };
+}
+
 macro_rules! select_card {
     ($rest:literal) => {
-        concat!(
-            "select id, party_id, quote_id, status, amount_cents, currency, provider, provider_ref, received_on, created_at
-             from payments where tenant_id = $1 and channel = 'card' and ",
-            $rest
-        )
+        concat!(card_columns!(), "where tenant_id = $1 and channel = 'card' and ", $rest)
     };
 }
 
@@ -84,6 +88,31 @@ pub async fn by_id(conn: Conn<'_>, tenant: Uuid, id: Uuid) -> StoreResult<Option
     const Q: &str = select_card!("id = $2");
     let row: Option<Row> = on_conn!(conn, |c| sqlx::query_as(Q).bind(tenant).bind(id).fetch_optional(c).await)?;
     row.map(to_payment).transpose()
+}
+
+/// The card payments among `ids` (at most a batch's worth), in no order.
+pub async fn by_ids(mut conn: Conn<'_>, tenant: Uuid, ids: &[Uuid]) -> StoreResult<Vec<CardPayment>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(chunk_rows(conn.dialect(), 1)) {
+        // Generated placeholders throughout: SQLite's anonymous ones cannot follow a numbered one.
+        let sql = format!(
+            "{} where tenant_id = {} and channel = 'card' and id in ({})",
+            card_columns!(),
+            placeholder_list(conn.dialect(), 1, 1),
+            placeholder_list(conn.dialect(), 2, chunk.len())
+        );
+        let rows: Vec<Row> = on_conn!(&mut conn, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        for row in rows {
+            out.push(to_payment(row)?);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn by_quote(db: &Db, tenant: Uuid, quote: Uuid) -> StoreResult<Option<CardPayment>> {
@@ -148,6 +177,43 @@ pub async fn set_status(
         .await
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Moves every payment of `ids` still in `from` to `to` (compare and set),
+/// setting `received_on` when given; returns the ids that moved. The caller
+/// has checked the transition and writes the audit entries.
+pub async fn set_statuses(
+    tx: &mut Tx,
+    tenant: Uuid,
+    ids: &[Uuid],
+    from: &str,
+    to: &str,
+    received_on: Option<NaiveDate>,
+) -> StoreResult<Vec<Uuid>> {
+    let mut moved = Vec::with_capacity(ids.len());
+    let dialect = tx.dialect();
+    for chunk in ids.chunks(chunk_rows(dialect, 1)) {
+        // Placeholders in the order the values are bound (SQLite's are anonymous).
+        let p = |i| placeholder_list(dialect, i, 1);
+        let sql = format!(
+            "update payments set status = {}, received_on = coalesce({}, received_on)
+             where tenant_id = {} and status = {} and id in ({}) returning id",
+            p(1),
+            p(2),
+            p(3),
+            p(4),
+            placeholder_list(dialect, 5, chunk.len())
+        );
+        let ids: Vec<Uuid> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(to).bind(received_on).bind(tenant).bind(from);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        moved.extend(ids);
+    }
+    Ok(moved)
 }
 
 // ---- The sandbox provider's side ----

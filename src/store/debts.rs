@@ -338,6 +338,35 @@ pub async fn by_party(conn: Conn<'_>, tenant: Uuid, party: Uuid) -> StoreResult<
     rows.into_iter().map(to_record).collect()
 }
 
+/// The debts of several parties, each party's in `by_party`'s order.
+pub async fn by_parties(
+    mut conn: Conn<'_>,
+    tenant: Uuid,
+    parties: &[Uuid],
+) -> StoreResult<HashMap<Uuid, Vec<DebtRecord>>> {
+    let mut out: HashMap<Uuid, Vec<DebtRecord>> = HashMap::new();
+    for chunk in parties.chunks(chunk_rows(conn.dialect(), 1)) {
+        let tenant_param = placeholder_list(conn.dialect(), 1, 1);
+        let list = placeholder_list(conn.dialect(), 2, chunk.len());
+        let sql = format!(
+            "{} where d.tenant_id = {tenant_param} and d.party_id in ({list}) order by d.due_on, d.id",
+            select_debt!("")
+        );
+        let rows: Vec<DebtRow> = on_conn!(&mut conn, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        for row in rows {
+            let debt = to_record(row)?;
+            out.entry(debt.party_id).or_default().push(debt);
+        }
+    }
+    Ok(out)
+}
+
 /// Filters of the debts list; `None` means any.
 #[derive(Debug, Clone, Default)]
 pub struct DebtFilter {

@@ -4,7 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::{Db, StoreError, StoreResult, Tx, counters, on_pool, on_tx};
+use super::batch::insert_rows;
+use super::{Db, StoreError, StoreResult, Tx, counters, on_pool};
 use crate::domain::journal::{Account, EventKind, JournalEntry};
 use crate::domain::money::Cents;
 
@@ -22,12 +23,18 @@ pub struct NewEvent<'a> {
     pub subject: String,
 }
 
-const INSERT_EVENT: &str = "insert into journal_events
-    (tenant_id, seq, id, kind, occurred_at, business_date, livemode, subject)
-    values ($1, $2, $3, $4, $5, $6, $7, $8)";
+const EVENT_COLS: [&str; 8] = ["tenant_id", "seq", "id", "kind", "occurred_at", "business_date", "livemode", "subject"];
 const LINE_COLS: [&str; 8] =
     ["tenant_id", "event_seq", "line_no", "account", "debit_cents", "credit_cents", "revenue_code", "debt_rf"];
-const INSERT_OUTBOX: &str = "insert into outbox (tenant_id, event_seq, created_at) values ($1, $2, $3)";
+const OUTBOX_COLS: [&str; 3] = ["tenant_id", "event_seq", "created_at"];
+
+/// One entry to post, as of its business date, about `subject` (e.g. `payment:<id>`).
+#[derive(Debug, Clone)]
+pub struct Posting<'a> {
+    pub entry: &'a JournalEntry,
+    pub business_date: NaiveDate,
+    pub subject: String,
+}
 
 /// Posts `entry` for `tenant` as of `business_date`, live or test by the
 /// tenant's mode; returns the event's sequence number.
@@ -40,53 +47,73 @@ pub async fn post(
     subject: String,
 ) -> StoreResult<i64> {
     let livemode = tenant.mode == crate::domain::tenant::TenantMode::Live;
-    let ev = NewEvent { entry, occurred_at: now, business_date, livemode, subject };
-    append(tx, tenant.id, &ev).await
+    append(tx, tenant.id, &NewEvent { entry, occurred_at: now, business_date, livemode, subject }).await
 }
 
-/// Writes the event, its lines and its outbox row; returns the event's
-/// gapless sequence number.
+/// Posts several entries, numbered in the given order, with one statement
+/// per table; returns their sequence numbers.
+pub async fn post_all(
+    tx: &mut Tx,
+    tenant: &crate::domain::tenant::Tenant,
+    postings: &[Posting<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<std::ops::RangeInclusive<i64>> {
+    let livemode = tenant.mode == crate::domain::tenant::TenantMode::Live;
+    let evs: Vec<NewEvent> = postings
+        .iter()
+        .map(|p| NewEvent {
+            entry: p.entry,
+            occurred_at: now,
+            business_date: p.business_date,
+            livemode,
+            subject: p.subject.clone(),
+        })
+        .collect();
+    append_all(tx, tenant.id, &evs).await
+}
+
+/// Writes one event with its lines and outbox row; returns its sequence number.
 pub async fn append(tx: &mut Tx, tenant: Uuid, ev: &NewEvent<'_>) -> StoreResult<i64> {
-    let seq = counters::next(tx, tenant, JOURNAL_COUNTER).await?;
-    let at = super::truncate_micros(ev.occurred_at);
-    on_tx!(tx, |c| sqlx::query(INSERT_EVENT)
+    Ok(*append_all(tx, tenant, std::slice::from_ref(ev)).await?.start())
+}
+
+/// Writes the events, their lines and their outbox rows; returns the
+/// events' gapless sequence numbers, in order.
+pub async fn append_all(tx: &mut Tx, tenant: Uuid, evs: &[NewEvent<'_>]) -> StoreResult<std::ops::RangeInclusive<i64>> {
+    let seqs = counters::take(tx, tenant, JOURNAL_COUNTER, evs.len()).await?;
+    if evs.is_empty() {
+        return Ok(seqs);
+    }
+    let numbered: Vec<(i64, &NewEvent)> = seqs.clone().zip(evs).collect();
+    insert_rows!(tx, "journal_events", EVENT_COLS, numbered, |q, r| q
         .bind(tenant)
-        .bind(seq)
+        .bind(r.0)
         .bind(Uuid::new_v4())
-        .bind(ev.entry.kind().as_str())
-        .bind(at)
-        .bind(ev.business_date)
-        .bind(ev.livemode)
-        .bind(&ev.subject)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    // All lines in one statement: an event has a handful.
-    let lines = ev.entry.lines();
-    let sql = super::batch::insert_sql(tx.dialect(), "journal_lines", &LINE_COLS, lines.len());
-    on_tx!(tx, |c| {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (i, l) in lines.iter().enumerate() {
-            q = q
-                .bind(tenant)
-                .bind(seq)
-                .bind(i64::try_from(i + 1).unwrap_or(i64::MAX))
-                .bind(l.account.as_str())
-                .bind(l.debit.get())
-                .bind(l.credit.get())
-                .bind(l.revenue_code.as_deref())
-                .bind(l.debt_rf.as_deref());
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
-    on_tx!(tx, |c| sqlx::query(INSERT_OUTBOX)
+        .bind(r.1.entry.kind().as_str())
+        .bind(super::truncate_micros(r.1.occurred_at))
+        .bind(r.1.business_date)
+        .bind(r.1.livemode)
+        .bind(&r.1.subject));
+    let lines: Vec<(i64, i64, &crate::domain::journal::JournalLine)> = numbered
+        .iter()
+        .flat_map(|(seq, ev)| {
+            ev.entry.lines().iter().enumerate().map(|(i, l)| (*seq, i64::try_from(i + 1).unwrap_or(i64::MAX), l))
+        })
+        .collect();
+    insert_rows!(tx, "journal_lines", LINE_COLS, lines, |q, r| q
         .bind(tenant)
-        .bind(seq)
-        .bind(at)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(seq)
+        .bind(r.0)
+        .bind(r.1)
+        .bind(r.2.account.as_str())
+        .bind(r.2.debit.get())
+        .bind(r.2.credit.get())
+        .bind(r.2.revenue_code.as_deref())
+        .bind(r.2.debt_rf.as_deref()));
+    insert_rows!(tx, "outbox", OUTBOX_COLS, numbered, |q, r| q
+        .bind(tenant)
+        .bind(r.0)
+        .bind(super::truncate_micros(r.1.occurred_at)));
+    Ok(seqs)
 }
 
 /// A stored event as the feed shows it.

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::batch::{chunk_rows, insert_sql};
+use super::batch::{Dialect, chunk_rows, insert_rows, placeholder_list};
 use super::{StoreError, StoreResult, Tx, on_tx};
 
 /// Locks one party's row: every operation on a party's money takes it first
@@ -18,6 +18,34 @@ pub async fn lock_party(tx: &mut Tx, tenant: Uuid, party: Uuid) -> StoreResult<(
         Tx::Postgres(t) => sqlx::query_scalar(POSTGRES).bind(tenant).bind(party).fetch_optional(&mut **t).await?,
     };
     found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+/// Locks several parties' rows in id order (so two batches never wait on
+/// each other in a cycle); `NotFound` unless every one exists.
+pub async fn lock_parties(tx: &mut Tx, tenant: Uuid, parties: &[Uuid]) -> StoreResult<()> {
+    let mut sorted = parties.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let dialect = tx.dialect();
+    for chunk in sorted.chunks(chunk_rows(dialect, 1)) {
+        let lock = if dialect == Dialect::Postgres { " for update" } else { "" };
+        let sql = format!(
+            "select id from parties where tenant_id = {} and id in ({}) order by id{lock}",
+            placeholder_list(dialect, 1, 1),
+            placeholder_list(dialect, 2, chunk.len())
+        );
+        let found: Vec<Uuid> = on_tx!(tx, |c| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        if found.len() != chunk.len() {
+            return Err(StoreError::NotFound);
+        }
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone)]
@@ -83,28 +111,41 @@ pub async fn insert_allocations(
     rows: &[NewAllocation],
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    for chunk in rows.chunks(chunk_rows(tx.dialect(), ALLOCATION_COLS.len())) {
-        let sql = insert_sql(tx.dialect(), "allocations", &ALLOCATION_COLS, chunk.len());
-        on_tx!(tx, |c| {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for a in chunk {
-                q = q
-                    .bind(tenant)
-                    .bind(a.id)
-                    .bind(payment)
-                    .bind(a.debt_id)
-                    .bind(a.principal_cents)
-                    .bind(a.surcharge_cents)
-                    .bind(a.paid_on)
-                    .bind(a.policy_version)
-                    .bind(a.reverses_id)
-                    .bind(now);
-            }
-            q.execute(c).await.map(|r| r.rows_affected())
-        })?;
-    }
+    let rows: Vec<(Uuid, &NewAllocation)> = rows.iter().map(|a| (payment, a)).collect();
+    insert_allocations_of(tx, tenant, &rows, now).await
+}
+
+/// Allocations of several payments, each row with its payment, in one go.
+pub async fn insert_allocations_of(
+    tx: &mut Tx,
+    tenant: Uuid,
+    rows: &[(Uuid, &NewAllocation)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    insert_rows!(tx, "allocations", ALLOCATION_COLS, rows, |q, r| q
+        .bind(tenant)
+        .bind(r.1.id)
+        .bind(r.0)
+        .bind(r.1.debt_id)
+        .bind(r.1.principal_cents)
+        .bind(r.1.surcharge_cents)
+        .bind(r.1.paid_on)
+        .bind(r.1.policy_version)
+        .bind(r.1.reverses_id)
+        .bind(now));
     Ok(())
 }
+
+/// A movement of a party's credit: positive when kept, negative when used.
+#[derive(Debug, Clone)]
+pub struct NewCredit<'a> {
+    pub party_id: Uuid,
+    pub payment_id: Option<Uuid>,
+    pub amount_cents: i64,
+    pub reason: &'a str,
+}
+
+const CREDIT_COLS: [&str; 7] = ["tenant_id", "id", "party_id", "payment_id", "amount_cents", "reason", "created_at"];
 
 pub async fn insert_credit(
     tx: &mut Tx,
@@ -115,20 +156,24 @@ pub async fn insert_credit(
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    const Q: &str =
-        "insert into credit_movements (tenant_id, id, party_id, payment_id, amount_cents, reason, created_at)
-        values ($1, $2, $3, $4, $5, $6, $7)";
-    on_tx!(tx, |c| sqlx::query(Q)
+    let credit = NewCredit { party_id: party, payment_id: payment, amount_cents, reason };
+    insert_credits(tx, tenant, &[credit], now).await
+}
+
+pub async fn insert_credits(
+    tx: &mut Tx,
+    tenant: Uuid,
+    credits: &[NewCredit<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    insert_rows!(tx, "credit_movements", CREDIT_COLS, credits, |q, r| q
         .bind(tenant)
         .bind(Uuid::new_v4())
-        .bind(party)
-        .bind(payment)
-        .bind(amount_cents)
-        .bind(reason)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+        .bind(r.party_id)
+        .bind(r.payment_id)
+        .bind(r.amount_cents)
+        .bind(r.reason)
+        .bind(now));
     Ok(())
 }
 

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::batch::{chunk_rows, placeholder_list};
 use super::{Db, StoreResult, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +99,39 @@ pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, no
         .await
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// [`finish`] for several events of one tenant; returns the ids this call
+/// finished (the others were done already).
+pub async fn finish_all(
+    tx: &mut super::Tx,
+    tenant: Uuid,
+    ids: &[&str],
+    status: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<std::collections::HashSet<String>> {
+    let mut done = std::collections::HashSet::with_capacity(ids.len());
+    let dialect = tx.dialect();
+    for chunk in ids.chunks(chunk_rows(dialect, 1)) {
+        let p = |i| placeholder_list(dialect, i, 1);
+        let sql = format!(
+            "update provider_events set status = {}, done_at = {}, attempts = attempts + 1
+             where tenant_id = {} and status = 'received' and id in ({}) returning id",
+            p(1),
+            p(2),
+            p(3),
+            placeholder_list(dialect, 4, chunk.len())
+        );
+        let finished: Vec<String> = super::on_tx!(tx, |c| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(status).bind(now).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        done.extend(finished);
+    }
+    Ok(done)
 }
 
 /// Whether the event is still to be acted on, inside the caller's transaction.

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::batch::{chunk_rows, placeholder_list};
 use super::{Conn, StoreError, StoreResult, Tx, on_conn, on_tx};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,4 +115,36 @@ pub async fn by_token(mut conn: Conn<'_>, tenant: Uuid, token_hash: &str) -> Sto
     let row: Option<QuoteRow> =
         on_conn!(&mut conn, |c| sqlx::query_as(Q).bind(tenant).bind(token_hash).fetch_optional(c).await)?;
     with_lines(conn, tenant, row).await
+}
+
+/// For each of the quotes `ids`: its date and its debts, for booking the
+/// payments made on them.
+pub async fn debts_of(
+    mut conn: Conn<'_>,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> StoreResult<std::collections::HashMap<Uuid, (NaiveDate, Vec<Uuid>)>> {
+    let mut out: std::collections::HashMap<Uuid, (NaiveDate, Vec<Uuid>)> = std::collections::HashMap::new();
+    let dialect = conn.dialect();
+    for chunk in ids.chunks(chunk_rows(dialect, 1)) {
+        let sql = format!(
+            "select q.id, q.as_of, l.debt_id from quotes q
+             left join quote_lines l on l.tenant_id = q.tenant_id and l.quote_id = q.id
+             where q.tenant_id = {} and q.id in ({}) order by q.id, l.debt_id",
+            placeholder_list(dialect, 1, 1),
+            placeholder_list(dialect, 2, chunk.len())
+        );
+        let rows: Vec<(Uuid, NaiveDate, Option<Uuid>)> = on_conn!(&mut conn, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        for (id, as_of, debt) in rows {
+            let entry = out.entry(id).or_insert_with(|| (as_of, Vec::new()));
+            entry.1.extend(debt);
+        }
+    }
+    Ok(out)
 }

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{Conn, Db, StoreError, StoreResult, Tx, counters, on_conn, on_pool, on_tx};
+use super::batch::insert_rows;
+use super::{Conn, Db, StoreError, StoreResult, Tx, counters, on_conn, on_pool};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReceiptKind {
@@ -60,40 +61,85 @@ pub fn counter_name(series: &str, year: i32) -> String {
     format!("receipt:{series}{year}")
 }
 
+const RECEIPT_COLS: [&str; 12] = [
+    "tenant_id",
+    "id",
+    "payment_id",
+    "kind",
+    "series",
+    "year",
+    "number",
+    "amount_cents",
+    "cancels_id",
+    "refund_id",
+    "token",
+    "issued_at",
+];
+
 pub async fn issue(tx: &mut Tx, tenant: Uuid, r: &NewReceipt<'_>, now: DateTime<Utc>) -> StoreResult<ReceiptRecord> {
-    const Q: &str = "insert into receipts (tenant_id, id, payment_id, kind, series, year, number, amount_cents,
-        cancels_id, refund_id, token, issued_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
-    let number = counters::next(tx, tenant, &counter_name(r.series, r.year)).await?;
-    let id = Uuid::now_v7();
-    on_tx!(tx, |c| sqlx::query(Q)
+    let mut issued = issue_all(tx, tenant, std::slice::from_ref(r), now).await?;
+    issued.pop().ok_or(StoreError::NotFound)
+}
+
+/// Issues receipts in order, numbering each series and year from its counter
+/// advanced once, with one insert; returns the records in the same order.
+pub async fn issue_all(
+    tx: &mut Tx,
+    tenant: Uuid,
+    receipts: &[NewReceipt<'_>],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<ReceiptRecord>> {
+    let mut counters_needed: Vec<(String, usize)> = Vec::new();
+    for r in receipts {
+        let name = counter_name(r.series, r.year);
+        match counters_needed.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, count)) => *count += 1,
+            None => counters_needed.push((name, 1)),
+        }
+    }
+    let mut numbers: Vec<(String, std::ops::RangeInclusive<i64>)> = Vec::with_capacity(counters_needed.len());
+    for (name, count) in counters_needed {
+        let range = counters::take(tx, tenant, &name, count).await?;
+        numbers.push((name, range));
+    }
+    let mut records = Vec::with_capacity(receipts.len());
+    for r in receipts {
+        let name = counter_name(r.series, r.year);
+        let number = numbers
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, range)| range.next())
+            .ok_or_else(|| StoreError::Corrupt(format!("receipt counter {name}")))?;
+        records.push((
+            ReceiptRecord {
+                id: Uuid::now_v7(),
+                payment_id: r.payment_id,
+                kind: r.kind.as_str().into(),
+                series: r.series.into(),
+                year: i64::from(r.year),
+                number,
+                amount_cents: r.amount_cents,
+                cancels_id: r.cancels_id,
+                token: r.token.into(),
+                issued_at: now,
+            },
+            r.refund_id,
+        ));
+    }
+    insert_rows!(tx, "receipts", RECEIPT_COLS, records, |q, r| q
         .bind(tenant)
-        .bind(id)
-        .bind(r.payment_id)
-        .bind(r.kind.as_str())
-        .bind(r.series)
-        .bind(i64::from(r.year))
-        .bind(number)
-        .bind(r.amount_cents)
-        .bind(r.cancels_id)
-        .bind(r.refund_id)
-        .bind(r.token)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|x| x.rows_affected()))
-    .map_err(StoreError::from_insert)?;
-    Ok(ReceiptRecord {
-        id,
-        payment_id: r.payment_id,
-        kind: r.kind.as_str().into(),
-        series: r.series.into(),
-        year: i64::from(r.year),
-        number,
-        amount_cents: r.amount_cents,
-        cancels_id: r.cancels_id,
-        token: r.token.into(),
-        issued_at: now,
-    })
+        .bind(r.0.id)
+        .bind(r.0.payment_id)
+        .bind(&r.0.kind)
+        .bind(&r.0.series)
+        .bind(r.0.year)
+        .bind(r.0.number)
+        .bind(r.0.amount_cents)
+        .bind(r.0.cancels_id)
+        .bind(r.1)
+        .bind(&r.0.token)
+        .bind(now));
+    Ok(records.into_iter().map(|(record, _)| record).collect())
 }
 
 type Row = (Uuid, Uuid, String, String, i64, i64, i64, Option<Uuid>, String, DateTime<Utc>);
