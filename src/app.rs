@@ -52,17 +52,22 @@ pub struct AppState {
     pub limiter: Arc<crate::http::rate_limit::RateLimiter>,
     /// Wakes the background worker (a new provider event arrived).
     pub worker_wake: Arc<tokio::sync::Notify>,
+    /// Stores verified provider events, many per transaction under load.
+    pub intake: crate::collect::intake::Intake,
 }
 
 impl AppState {
     pub fn new(db: Db, clock: SharedClock, settings: Settings) -> AppState {
+        let worker_wake: Arc<tokio::sync::Notify> = Arc::default();
+        let intake = crate::collect::intake::Intake::start(db.clone(), clock.clone(), worker_wake.clone());
         AppState {
             db,
             clock,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
             limiter: Arc::default(),
-            worker_wake: Arc::default(),
+            worker_wake,
+            intake,
         }
     }
 

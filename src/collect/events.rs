@@ -2,8 +2,12 @@
 //! delivery (id, type, the object's id and kind); the state itself always
 //! comes from the provider with a retrieve, made outside any transaction.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::card::{self, CardError};
 use super::dispute::{self, DisputeReport, Ready};
@@ -116,10 +120,7 @@ pub async fn process(db: &Db, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outco
 }
 
 async fn ignore(db: &Db, ev: &DueEvent, now: DateTime<Utc>) -> Result<Outcome, CardError> {
-    let mut tx = db.begin_write().await?;
-    provider_events::finish(&mut tx, ev.tenant_id, &ev.id, "ignored", now).await?;
-    tx.commit().await?;
-    Ok(Outcome::Ignored)
+    finish(db, ev.tenant_id, &[ev.id.as_str()], "ignored", now).await.map(|()| Outcome::Ignored)
 }
 
 /// The payment an intent belongs to, confirmed by the provider's own record
@@ -127,12 +128,12 @@ async fn ignore(db: &Db, ev: &DueEvent, now: DateTime<Utc>) -> Result<Outcome, C
 async fn confirmed_payment(
     db: &Db,
     tenant: &Tenant,
+    provider: &CardProvider,
     intent_id: &str,
 ) -> Result<Result<(card_payments::CardPayment, Intent), Outcome>, CardError> {
     let Some(payment) = card_payments::by_provider_ref(db, tenant.id, intent_id).await? else {
         return Ok(Err(Outcome::Ignored));
     };
-    let provider = CardProvider::for_tenant(db, tenant).await?;
     let intent = match provider.retrieve_intent(intent_id).await {
         Ok(i) => i,
         // Not at this tenant's provider: not ours. Anything else (the provider
@@ -154,7 +155,8 @@ async fn charge_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEven
     let Ok(parsed) = serde_json::from_str::<ChargeOrDispute>(&ev.body) else { return Ok(Outcome::Ignored) };
     let object = parsed.data.object;
     let Some(intent_id) = object.payment_intent.as_deref() else { return Ok(Outcome::Ignored) };
-    let (payment, _) = match confirmed_payment(db, tenant, intent_id).await? {
+    let provider = CardProvider::for_tenant(db, tenant).await?;
+    let (payment, _) = match confirmed_payment(db, tenant, &provider, intent_id).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
@@ -185,11 +187,23 @@ async fn charge_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEven
     }
 }
 
-async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
-    let Some(intent_id) = &ev.object_id else { return Ok(Outcome::Ignored) };
-    let (payment, intent) = match confirmed_payment(db, tenant, intent_id).await? {
+/// What an intent event asks for, found outside any transaction: the
+/// provider's own record of the intent, and the step it means for our payment.
+#[derive(Debug, Clone)]
+enum Prepared {
+    /// Move this payment (a success books money).
+    Update { payment_id: Uuid, party_id: Uuid, event: PaymentEvent },
+    /// Ours, and nothing changes: the event is marked applied.
+    Nothing,
+    /// Not ours, or the provider could not be asked.
+    Done(Outcome),
+}
+
+async fn prepare(db: &Db, tenant: &Tenant, provider: &CardProvider, ev: &DueEvent) -> Result<Prepared, CardError> {
+    let Some(intent_id) = &ev.object_id else { return Ok(Prepared::Done(Outcome::Ignored)) };
+    let (payment, intent) = match confirmed_payment(db, tenant, provider, intent_id).await? {
         Ok(found) => found,
-        Err(outcome) => return Ok(outcome),
+        Err(outcome) => return Ok(Prepared::Done(outcome)),
     };
     let event = match (ev.kind.as_str(), intent.status, &intent.last_error_code) {
         ("payment_intent.payment_failed", IntentStatus::RequiresPaymentMethod, Some(code)) => {
@@ -197,15 +211,163 @@ async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEven
         }
         _ => card::event_for(&payment, &intent),
     };
-    match event {
-        Some(e) => {
-            card::apply_event(db, tenant, now, payment.id, &e, Some(&ev.id)).await?;
+    Ok(match event {
+        Some(event) => Prepared::Update { payment_id: payment.id, party_id: payment.party_id, event },
+        None => Prepared::Nothing,
+    })
+}
+
+async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
+    let provider = CardProvider::for_tenant(db, tenant).await?;
+    match prepare(db, tenant, &provider, ev).await? {
+        Prepared::Update { payment_id, event, .. } => {
+            card::apply_event(db, tenant, now, payment_id, &event, Some(&ev.id)).await?;
+            Ok(Outcome::Applied)
         }
-        None => {
-            let mut tx = db.begin_write().await?;
-            provider_events::finish(&mut tx, tenant.id, &ev.id, "applied", now).await?;
-            tx.commit().await?;
+        Prepared::Nothing => finish(db, tenant.id, &[ev.id.as_str()], "applied", now).await.map(|()| Outcome::Applied),
+        Prepared::Done(outcome) => Ok(outcome),
+    }
+}
+
+async fn finish(db: &Db, tenant: Uuid, ids: &[&str], status: &str, now: DateTime<Utc>) -> Result<(), CardError> {
+    let mut tx = db.begin_write().await?;
+    provider_events::finish_all(&mut tx, tenant, ids, status, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Payment updates applied in one transaction at most.
+const APPLY_BATCH: usize = 250;
+
+/// Acts on many claimed events at once: the provider is asked about every
+/// intent event concurrently (`parallel` at a time), then the steps are
+/// applied per tenant in transactions of many payments, each of a different
+/// party. A transaction that fails is retried one payment at a time, so one
+/// bad payment holds up no other. Charge and dispute events, and events of a
+/// tenant whose provider cannot be set up, go one by one through [`process`].
+/// Returns each event's outcome, in the given order.
+pub async fn process_all(
+    db: &Db,
+    now: DateTime<Utc>,
+    events: &[DueEvent],
+    parallel: usize,
+) -> Vec<Result<Outcome, CardError>> {
+    let mut outcomes: Vec<Option<Result<Outcome, CardError>>> = events.iter().map(|_| None).collect();
+    // Each tenant and its provider, read once.
+    let mut setups: HashMap<Uuid, Option<(Arc<Tenant>, CardProvider)>> = HashMap::new();
+    for ev in events {
+        if !setups.contains_key(&ev.tenant_id) {
+            let setup = match tenants::by_id(db, ev.tenant_id).await {
+                Ok(Some(tenant)) => match CardProvider::for_tenant(db, &tenant).await {
+                    Ok(provider) => Some((Arc::new(tenant), provider)),
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            setups.insert(ev.tenant_id, setup);
         }
     }
-    Ok(Outcome::Applied)
+
+    // Ask the provider about every intent event, `parallel` at a time.
+    let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
+    let mut asks = tokio::task::JoinSet::new();
+    for (i, ev) in events.iter().enumerate() {
+        let setup = setups.get(&ev.tenant_id).cloned().flatten();
+        match setup {
+            Some((tenant, provider)) if INTENT_EVENTS.contains(&ev.kind.as_str()) => {
+                let Ok(permit) = permits.clone().acquire_owned().await else { break };
+                let (db, ev) = (db.clone(), ev.clone());
+                asks.spawn(async move {
+                    let _permit = permit;
+                    (i, prepare(&db, &tenant, &provider, &ev).await)
+                });
+            }
+            _ => outcomes[i] = Some(process(db, now, ev).await),
+        }
+    }
+    let mut updates: HashMap<Uuid, Vec<(usize, Uuid, Uuid, PaymentEvent)>> = HashMap::new();
+    let mut nothing: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    let mut ignored: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    while let Some(done) = asks.join_next().await {
+        let Ok((i, prepared)) = done else { continue };
+        let tenant = events[i].tenant_id;
+        match prepared {
+            Ok(Prepared::Update { payment_id, party_id, event }) => {
+                updates.entry(tenant).or_default().push((i, payment_id, party_id, event));
+            }
+            Ok(Prepared::Nothing) => nothing.entry(tenant).or_default().push(i),
+            Ok(Prepared::Done(Outcome::Ignored)) => ignored.entry(tenant).or_default().push(i),
+            Ok(Prepared::Done(other)) => outcomes[i] = Some(Ok(other)),
+            Err(e) => outcomes[i] = Some(Err(e)),
+        }
+    }
+
+    for (marks, status, outcome) in [(nothing, "applied", Outcome::Applied), (ignored, "ignored", Outcome::Ignored)] {
+        for (tenant, idx) in marks {
+            let ids: Vec<&str> = idx.iter().map(|&i| events[i].id.as_str()).collect();
+            let result = finish(db, tenant, &ids, status, now).await;
+            for &i in &idx {
+                outcomes[i] = Some(Ok(match &result {
+                    Ok(()) => outcome.clone(),
+                    Err(e) => Outcome::Retry(e.to_string()),
+                }));
+            }
+        }
+    }
+
+    for (tenant_id, mut pending) in updates {
+        let Some(Some((tenant, _))) = setups.get(&tenant_id) else { continue };
+        // Oldest first; a party's later events wait for a later transaction.
+        pending.sort_by_key(|(i, ..)| *i);
+        while !pending.is_empty() {
+            let mut parties = std::collections::HashSet::new();
+            let mut round = Vec::new();
+            let mut later = Vec::new();
+            for item in pending {
+                if round.len() < APPLY_BATCH && parties.insert(item.2) {
+                    round.push(item);
+                } else {
+                    later.push(item);
+                }
+            }
+            pending = later;
+            for (i, result) in apply_round(db, tenant, now, events, &round).await {
+                outcomes[i] = Some(result.map(|()| Outcome::Applied));
+            }
+        }
+    }
+    outcomes
+        .into_iter()
+        .map(|o| o.unwrap_or_else(|| Ok(Outcome::Retry("the event was not processed".into()))))
+        .collect()
+}
+
+/// One transaction for the round; if it fails, one per payment.
+async fn apply_round(
+    db: &Db,
+    tenant: &Tenant,
+    now: DateTime<Utc>,
+    events: &[DueEvent],
+    round: &[(usize, Uuid, Uuid, PaymentEvent)],
+) -> Vec<(usize, Result<(), CardError>)> {
+    let updates: Vec<card::PaymentUpdate> = round
+        .iter()
+        .map(|(i, payment_id, _, event)| card::PaymentUpdate {
+            payment_id: *payment_id,
+            event: event.clone(),
+            provider_event: Some(events[*i].id.as_str()),
+        })
+        .collect();
+    match card::apply_events(db, tenant, now, &updates).await {
+        Ok(()) => round.iter().map(|(i, ..)| (*i, Ok(()))).collect(),
+        Err(e) if round.len() == 1 => vec![(round[0].0, Err(e))],
+        Err(e) => {
+            tracing::warn!(error = %e, events = round.len(), "a batch of provider events failed; applied one by one");
+            let mut out = Vec::with_capacity(round.len());
+            for (update, (i, ..)) in updates.iter().zip(round) {
+                out.push((*i, card::apply_events(db, tenant, now, std::slice::from_ref(update)).await));
+            }
+            out
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod card;
 pub mod credit;
 pub mod dispute;
 pub mod events;
+pub mod intake;
 pub mod provider;
 pub mod providers;
 pub mod refund;

@@ -19,7 +19,10 @@ use crate::store::{card_payments, idempotency, provider_events, tenants};
 const RECHECK_RETRY: chrono::Duration = chrono::Duration::minutes(2);
 
 /// Events claimed per pass.
-const BATCH: i64 = 100;
+const BATCH: i64 = 500;
+
+/// Provider events being looked up at the provider at once.
+const PARALLEL: usize = 16;
 
 /// Work that is never urgent (refunds the provider has not confirmed, old
 /// idempotency records) runs this often, not on every pass.
@@ -63,23 +66,19 @@ pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
     let lease = chrono::Duration::seconds(i64::from(state.settings.event_lease_s));
     let claimed = provider_events::claim_due(db, now, lease, BATCH).await?;
     let n = claimed.len();
-    // Each event on its own task, at most PARALLEL at a time: the provider's
-    // answer and the reads of one overlap the transaction of another.
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(parallel(db)));
-    let mut tasks = tokio::task::JoinSet::new();
-    for ev in claimed {
-        let Ok(permit) = permits.clone().acquire_owned().await else { break };
-        let db = db.clone();
-        tasks.spawn(async move {
-            let _permit = permit;
-            finish_one(&db, now, &ev).await
-        });
-    }
-    while let Some(done) = tasks.join_next().await {
-        match done {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "provider event not rescheduled"),
-            Err(e) => tracing::error!(error = %e, "provider event task failed"),
+    let outcomes = events::process_all(db, now, &claimed, PARALLEL).await;
+    for (ev, outcome) in claimed.iter().zip(outcomes) {
+        let why = match outcome {
+            Ok(Outcome::Applied | Outcome::Ignored) => continue,
+            Ok(Outcome::Retry(why)) => why,
+            Err(e) => {
+                tracing::warn!(event = %ev.id, error = %e, "provider event failed; retried later");
+                e.to_string()
+            }
+        };
+        if let Err(e) = provider_events::retry_later(db, ev.tenant_id, &ev.id, &why, backoff(now, ev.attempts)).await {
+            // The lease runs out and the event is claimed again.
+            tracing::error!(event = %ev.id, error = %e, "provider event not rescheduled");
         }
     }
     for (tenant_id, payment_id) in card_payments::due_checks(db, now, 100).await? {
@@ -108,32 +107,4 @@ pub async fn housekeeping(state: &AppState) {
     if let Err(e) = idempotency::prune(&state.db, now - chrono::Duration::days(2)).await {
         tracing::warn!(error = %e, "idempotency records not pruned");
     }
-}
-
-/// Events processed at once: SQLite has one writer, so a few overlap the
-/// provider's answers; PostgreSQL takes more.
-fn parallel(db: &crate::store::Db) -> usize {
-    match db {
-        crate::store::Db::Sqlite(_) => 4,
-        crate::store::Db::Postgres(_) => 8,
-    }
-}
-
-/// Processes one event; a failure or an unreachable provider schedules a retry.
-async fn finish_one(
-    db: &crate::store::Db,
-    now: DateTime<Utc>,
-    ev: &provider_events::DueEvent,
-) -> Result<(), card::CardError> {
-    match events::process(db, now, ev).await {
-        Ok(Outcome::Applied | Outcome::Ignored) => {}
-        Ok(Outcome::Retry(why)) => {
-            provider_events::retry_later(db, ev.tenant_id, &ev.id, &why, backoff(now, ev.attempts)).await?;
-        }
-        Err(e) => {
-            tracing::warn!(event = %ev.id, error = %e, "provider event failed; retried later");
-            provider_events::retry_later(db, ev.tenant_id, &ev.id, &e.to_string(), backoff(now, ev.attempts)).await?;
-        }
-    }
-    Ok(())
 }

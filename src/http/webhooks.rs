@@ -15,9 +15,9 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::clock::wall_unix;
 use crate::collect::events::Envelope;
+use crate::collect::intake::VerifiedEvent;
 use crate::domain::webhook_signature::{self, DEFAULT_TOLERANCE_S};
 use crate::error::{AppError, AppResult};
-use crate::store::provider_events::{self, NewProviderEvent};
 use crate::store::{card_providers, tenants};
 
 /// Stripe's events are a few kilobytes; 1 MiB is far above any of them.
@@ -45,14 +45,14 @@ async fn stripe(
     }
     let text = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
     let envelope = Envelope::parse(text).map_err(|e| AppError::BadRequest(format!("not a Stripe event: {e}")))?;
-    let event = NewProviderEvent {
-        id: &envelope.id,
-        kind: &envelope.kind,
-        object_id: envelope.object_id.as_deref(),
-        body: text,
+    let event = VerifiedEvent {
+        tenant: tenant.id,
+        id: envelope.id,
+        kind: envelope.kind,
+        object_id: envelope.object_id,
+        body: text.to_owned(),
     };
-    if provider_events::store(&st.db, tenant.id, &event, st.clock.now()).await? {
-        st.wake_worker();
-    }
+    // The writer wakes the worker when the event is new.
+    st.intake.store(event).await?;
     Ok(StatusCode::OK)
 }

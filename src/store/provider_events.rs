@@ -9,29 +9,48 @@ use super::{Db, StoreResult, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProviderEvent<'a> {
+    pub tenant: Uuid,
     pub id: &'a str,
     pub kind: &'a str,
     pub object_id: Option<&'a str>,
     pub body: &'a str,
 }
 
-/// Stores a verified event; `false` when its id was already stored (a
-/// redelivery changes nothing).
-pub async fn store(db: &Db, tenant: Uuid, e: &NewProviderEvent<'_>, now: DateTime<Utc>) -> StoreResult<bool> {
-    const Q: &str = "insert into provider_events (tenant_id, id, type, object_id, status, body, received_at, attempts,
-        next_attempt_at) values ($1, $2, $3, $4, 'received', $5, $6, 0, $6)
-        on conflict (tenant_id, id) do nothing";
-    let n = on_pool!(db, |p| sqlx::query(Q)
-        .bind(tenant)
-        .bind(e.id)
-        .bind(e.kind)
-        .bind(e.object_id)
-        .bind(e.body)
-        .bind(now)
-        .execute(p)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n > 0)
+const EVENT_COLS: [&str; 9] =
+    ["tenant_id", "id", "type", "object_id", "status", "body", "received_at", "attempts", "next_attempt_at"];
+
+/// Stores verified events in one transaction; for each, `false` when its id
+/// was already stored (a redelivery changes nothing).
+pub async fn store_all(db: &Db, events: &[NewProviderEvent<'_>], now: DateTime<Utc>) -> StoreResult<Vec<bool>> {
+    let mut tx = db.begin_write().await?;
+    let dialect = tx.dialect();
+    let mut stored: std::collections::HashSet<(Uuid, String)> = std::collections::HashSet::new();
+    for chunk in events.chunks(chunk_rows(dialect, EVENT_COLS.len())) {
+        let sql = format!(
+            "{} on conflict (tenant_id, id) do nothing returning tenant_id, id",
+            super::batch::insert_sql(dialect, "provider_events", &EVENT_COLS, chunk.len())
+        );
+        let rows: Vec<(Uuid, String)> = super::on_tx!(&mut tx, |c| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(e.tenant)
+                    .bind(e.id)
+                    .bind(e.kind)
+                    .bind(e.object_id)
+                    .bind("received")
+                    .bind(e.body)
+                    .bind(now)
+                    .bind(0i64)
+                    .bind(now);
+            }
+            q.fetch_all(c).await
+        })?;
+        stored.extend(rows);
+    }
+    tx.commit().await?;
+    // The first of two deliveries of one id in the same group is the new one.
+    Ok(events.iter().map(|e| stored.remove(&(e.tenant, e.id.to_owned()))).collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,17 +107,7 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, lim
 /// effect; `false` when it was already done (by another node): the caller
 /// then rolls back.
 pub async fn finish(tx: &mut super::Tx, tenant: Uuid, id: &str, status: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    const Q: &str = "update provider_events set status = $3, done_at = $4, attempts = attempts + 1
-        where tenant_id = $1 and id = $2 and status = 'received'";
-    let n = super::on_tx!(tx, |c| sqlx::query(Q)
-        .bind(tenant)
-        .bind(id)
-        .bind(status)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+    Ok(finish_all(tx, tenant, &[id], status, now).await?.contains(id))
 }
 
 /// [`finish`] for several events of one tenant; returns the ids this call
