@@ -70,6 +70,7 @@ bench() {
     return 1
   fi
   stop_server
+  [[ -z ${KEEP_SERVER_LOG:-} ]] || cp "$log" "$KEEP_SERVER_LOG-$name.log"
   tail -1 "$work/out-$name.txt" >"$work/result-$name.json"
 }
 

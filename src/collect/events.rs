@@ -131,9 +131,18 @@ async fn confirmed_payment(
     provider: &CardProvider,
     intent_id: &str,
 ) -> Result<Result<(card_payments::CardPayment, Intent), Outcome>, CardError> {
-    let Some(payment) = card_payments::by_provider_ref(db, tenant.id, intent_id).await? else {
-        return Ok(Err(Outcome::Ignored));
-    };
+    let payment = card_payments::by_provider_ref(db, tenant.id, intent_id).await?;
+    confirm(tenant, provider, payment, intent_id).await
+}
+
+/// [`confirmed_payment`] with the payment already looked up by its intent id.
+async fn confirm(
+    tenant: &Tenant,
+    provider: &CardProvider,
+    payment: Option<card_payments::CardPayment>,
+    intent_id: &str,
+) -> Result<Result<(card_payments::CardPayment, Intent), Outcome>, CardError> {
+    let Some(payment) = payment else { return Ok(Err(Outcome::Ignored)) };
     let intent = match provider.retrieve_intent(intent_id).await {
         Ok(i) => i,
         // Not at this tenant's provider: not ours. Anything else (the provider
@@ -199,9 +208,15 @@ enum Prepared {
     Done(Outcome),
 }
 
-async fn prepare(db: &Db, tenant: &Tenant, provider: &CardProvider, ev: &DueEvent) -> Result<Prepared, CardError> {
+/// `payment` is the payment whose intent is the event's object, if any.
+async fn prepare(
+    tenant: &Tenant,
+    provider: &CardProvider,
+    payment: Option<card_payments::CardPayment>,
+    ev: &DueEvent,
+) -> Result<Prepared, CardError> {
     let Some(intent_id) = &ev.object_id else { return Ok(Prepared::Done(Outcome::Ignored)) };
-    let (payment, intent) = match confirmed_payment(db, tenant, provider, intent_id).await? {
+    let (payment, intent) = match confirm(tenant, provider, payment, intent_id).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(Prepared::Done(outcome)),
     };
@@ -219,7 +234,11 @@ async fn prepare(db: &Db, tenant: &Tenant, provider: &CardProvider, ev: &DueEven
 
 async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
     let provider = CardProvider::for_tenant(db, tenant).await?;
-    match prepare(db, tenant, &provider, ev).await? {
+    let payment = match &ev.object_id {
+        Some(intent_id) => card_payments::by_provider_ref(db, tenant.id, intent_id).await?,
+        None => None,
+    };
+    match prepare(tenant, &provider, payment, ev).await? {
         Prepared::Update { payment_id, event, .. } => {
             card::apply_event(db, tenant, now, payment_id, &event, Some(&ev.id)).await?;
             Ok(Outcome::Applied)
@@ -268,18 +287,39 @@ pub async fn process_all(
         }
     }
 
+    // The payments behind the intent events, one query per tenant.
+    let mut payments: HashMap<(Uuid, String), card_payments::CardPayment> = HashMap::new();
+    for tenant in setups.keys() {
+        let refs: Vec<&str> = events
+            .iter()
+            .filter(|ev| ev.tenant_id == *tenant && INTENT_EVENTS.contains(&ev.kind.as_str()))
+            .filter_map(|ev| ev.object_id.as_deref())
+            .collect();
+        match card_payments::by_provider_refs(db, *tenant, &refs).await {
+            Ok(found) => {
+                payments.extend(found.into_iter().filter_map(|p| Some(((*tenant, p.provider_ref.clone()?), p))))
+            }
+            // Each is looked up again on its own below.
+            Err(e) => tracing::warn!(error = %e, "payments of provider events not read"),
+        }
+    }
+
     // Ask the provider about every intent event, `parallel` at a time.
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut asks = tokio::task::JoinSet::new();
     for (i, ev) in events.iter().enumerate() {
         let setup = setups.get(&ev.tenant_id).cloned().flatten();
         match setup {
-            Some((tenant, provider)) if INTENT_EVENTS.contains(&ev.kind.as_str()) => {
+            Some((tenant, provider))
+                if INTENT_EVENTS.contains(&ev.kind.as_str())
+                    && let Some(intent_id) = &ev.object_id
+                    && let Some(payment) = payments.get(&(ev.tenant_id, intent_id.clone())).cloned() =>
+            {
                 let Ok(permit) = permits.clone().acquire_owned().await else { break };
-                let (db, ev) = (db.clone(), ev.clone());
+                let ev = ev.clone();
                 asks.spawn(async move {
                     let _permit = permit;
-                    (i, prepare(&db, &tenant, &provider, &ev).await)
+                    (i, prepare(&tenant, &provider, Some(payment), &ev).await)
                 });
             }
             _ => outcomes[i] = Some(process(db, now, ev).await),

@@ -28,8 +28,41 @@ const PARALLEL: usize = 16;
 /// idempotency records) runs this often, not on every pass.
 const HOUSEKEEPING: Duration = Duration::from_secs(60);
 
-/// Waits for work (a wake-up or the interval) until `stop` fires.
-pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Lanes claiming provider events: while one applies its batch, another
+/// asks the provider about the next.
+const EVENT_LANES: usize = 2;
+
+/// Runs the event lanes and the scheduled work until `stop` fires.
+pub async fn run(state: AppState, stop: tokio::sync::watch::Receiver<bool>) {
+    let mut lanes = tokio::task::JoinSet::new();
+    for _ in 0..EVENT_LANES {
+        lanes.spawn(event_lane(state.clone(), stop.clone()));
+    }
+    lanes.spawn(scheduled(state, stop));
+    while lanes.join_next().await.is_some() {}
+}
+
+/// Claims and processes provider events while there are any, then waits for
+/// a wake-up or the interval.
+async fn event_lane(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let interval = Duration::from_millis(state.settings.worker_interval_ms);
+    loop {
+        match events_step(&state).await {
+            // More may be due: go on without waiting.
+            Ok(claimed) if claimed > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "worker step failed"),
+        }
+        tokio::select! {
+            () = state.worker_wake.notified() => {}
+            () = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Re-checks of pending payments on the interval; housekeeping now and then.
+async fn scheduled(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
     let interval = Duration::from_millis(state.settings.worker_interval_ms);
     let mut housekept: Option<std::time::Instant> = None;
     loop {
@@ -37,14 +70,10 @@ pub async fn run(state: AppState, mut stop: tokio::sync::watch::Receiver<bool>) 
             housekeeping(&state).await;
             housekept = Some(std::time::Instant::now());
         }
-        match step(&state).await {
-            // A full batch: more may be due, go on without waiting.
-            Ok(claimed) if claimed >= BATCH as usize => continue,
-            Ok(_) => {}
-            Err(e) => tracing::error!(error = %e, "worker step failed"),
+        if let Err(e) = recheck_step(&state).await {
+            tracing::error!(error = %e, "re-check step failed");
         }
         tokio::select! {
-            () = state.worker_wake.notified() => {}
             () = tokio::time::sleep(interval) => {}
             _ = stop.changed() => return,
         }
@@ -59,13 +88,17 @@ pub fn backoff(now: DateTime<Utc>, attempts: i64) -> DateTime<Utc> {
     now + chrono::Duration::seconds(base.min(3600)) + chrono::Duration::milliseconds(jitter)
 }
 
-/// One pass over the provider events and the payment re-checks that are due.
-pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
+/// One pass over the provider events that are due; returns how many it claimed.
+pub async fn events_step(state: &AppState) -> Result<usize, card::CardError> {
     let db = &state.db;
     let now = state.clock.now();
     let lease = chrono::Duration::seconds(i64::from(state.settings.event_lease_s));
     let claimed = provider_events::claim_due(db, now, lease, BATCH).await?;
     let n = claimed.len();
+    if n > 0 {
+        // Another lane may claim what is left while this one works.
+        state.worker_wake.notify_one();
+    }
     let outcomes = events::process_all(db, now, &claimed, PARALLEL).await;
     for (ev, outcome) in claimed.iter().zip(outcomes) {
         let why = match outcome {
@@ -81,6 +114,13 @@ pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
             tracing::error!(event = %ev.id, error = %e, "provider event not rescheduled");
         }
     }
+    Ok(n)
+}
+
+/// One pass over the payment re-checks that are due.
+pub async fn recheck_step(state: &AppState) -> Result<(), card::CardError> {
+    let db = &state.db;
+    let now = state.clock.now();
     for (tenant_id, payment_id) in card_payments::due_checks(db, now, 100).await? {
         let Some(tenant) = tenants::by_id(db, tenant_id).await? else { continue };
         let checked = match CardProvider::for_tenant(db, &tenant).await {
@@ -94,7 +134,7 @@ pub async fn step(state: &AppState) -> Result<usize, card::CardError> {
             card_payments::set_next_check(db, tenant_id, payment_id, Some(now + RECHECK_RETRY)).await?;
         }
     }
-    Ok(n)
+    Ok(())
 }
 
 /// Refunds the provider has not confirmed are asked about again, and

@@ -18,7 +18,7 @@ use crate::collect::events::Envelope;
 use crate::collect::intake::VerifiedEvent;
 use crate::domain::webhook_signature::{self, DEFAULT_TOLERANCE_S};
 use crate::error::{AppError, AppResult};
-use crate::store::{card_providers, tenants};
+use crate::store::card_providers;
 
 /// Stripe's events are a few kilobytes; 1 MiB is far above any of them.
 pub const WEBHOOK_LIMIT_BYTES: usize = 1024 * 1024;
@@ -35,18 +35,17 @@ async fn stripe(
 ) -> AppResult<StatusCode> {
     let body = body.map_err(|_| AppError::TooLarge(WEBHOOK_LIMIT_BYTES))?;
     let tenant = Uuid::try_parse(&tenant).map_err(|_| AppError::NotFound)?;
-    let tenant = tenants::by_id(&st.db, tenant).await?.ok_or(AppError::NotFound)?;
-    let secrets = card_providers::get(&st.db, tenant.id).await?.map(|s| s.webhook_secrets).unwrap_or_default();
+    let secrets = card_providers::webhook_secrets(&st.db, tenant).await?.ok_or(AppError::NotFound)?;
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
     let header = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Err(e) = webhook_signature::verify(header, &body, &secrets, wall_unix(), DEFAULT_TOLERANCE_S) {
-        tracing::warn!(tenant = %tenant.id, error = %e, "webhook refused");
+        tracing::warn!(tenant = %tenant, error = %e, "webhook refused");
         return Err(AppError::BadRequest(format!("the Stripe-Signature does not verify: {e}")));
     }
     let text = std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("the body is not UTF-8".into()))?;
     let envelope = Envelope::parse(text).map_err(|e| AppError::BadRequest(format!("not a Stripe event: {e}")))?;
     let event = VerifiedEvent {
-        tenant: tenant.id,
+        tenant,
         id: envelope.id,
         kind: envelope.kind,
         object_id: envelope.object_id,

@@ -90,21 +90,43 @@ pub async fn by_id(conn: Conn<'_>, tenant: Uuid, id: Uuid) -> StoreResult<Option
     row.map(to_payment).transpose()
 }
 
-/// The card payments among `ids` (at most a batch's worth), in no order.
-pub async fn by_ids(mut conn: Conn<'_>, tenant: Uuid, ids: &[Uuid]) -> StoreResult<Vec<CardPayment>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(chunk_rows(conn.dialect(), 1)) {
+/// The card payments among `ids`, in no order.
+pub async fn by_ids(conn: Conn<'_>, tenant: Uuid, ids: &[Uuid]) -> StoreResult<Vec<CardPayment>> {
+    by_column_in(conn, tenant, "id", ids).await
+}
+
+/// The card payments whose intent is one of `refs`, in no order.
+pub async fn by_provider_refs(db: &Db, tenant: Uuid, refs: &[&str]) -> StoreResult<Vec<CardPayment>> {
+    by_column_in(Conn::Db(db), tenant, "provider_ref", refs).await
+}
+
+/// The card payments whose `column` is one of `values`.
+async fn by_column_in<T>(
+    mut conn: Conn<'_>,
+    tenant: Uuid,
+    column: &'static str,
+    values: &[T],
+) -> StoreResult<Vec<CardPayment>>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Sync,
+{
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(chunk_rows(conn.dialect(), 1)) {
         // Generated placeholders throughout: SQLite's anonymous ones cannot follow a numbered one.
         let sql = format!(
-            "{} where tenant_id = {} and channel = 'card' and id in ({})",
+            "{} where tenant_id = {} and channel = 'card' and {column} in ({})",
             card_columns!(),
             placeholder_list(conn.dialect(), 1, 1),
             placeholder_list(conn.dialect(), 2, chunk.len())
         );
         let rows: Vec<Row> = on_conn!(&mut conn, |c| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(tenant);
-            for id in chunk {
-                q = q.bind(*id);
+            for v in chunk {
+                q = q.bind(v);
             }
             q.fetch_all(c).await
         })?;

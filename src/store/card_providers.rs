@@ -48,6 +48,20 @@ pub async fn get(db: &Db, tenant: Uuid) -> StoreResult<Option<ProviderSettings>>
     .transpose()
 }
 
+/// The secrets a tenant's webhooks may be signed with, read with the tenant
+/// itself in one query: `None` when there is no such tenant, empty when it
+/// has no provider settings.
+pub async fn webhook_secrets(db: &Db, tenant: Uuid) -> StoreResult<Option<Vec<String>>> {
+    const Q: &str = "select cp.webhook_secrets from tenants t
+        left join card_providers cp on cp.tenant_id = t.id where t.id = $1";
+    let row: Option<(Option<String>,)> = on_pool!(db, |p| sqlx::query_as(Q).bind(tenant).fetch_optional(p).await)?;
+    row.map(|(secrets,)| match secrets {
+        None => Ok(Vec::new()),
+        Some(json) => serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("webhook secrets: {e}"))),
+    })
+    .transpose()
+}
+
 pub async fn set(tx: &mut Tx, tenant: Uuid, s: &ProviderSettings, now: DateTime<Utc>) -> StoreResult<()> {
     const Q: &str = "insert into card_providers (tenant_id, provider, api_base, js_url, publishable_key, secret_key,
         webhook_secrets, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8)
