@@ -42,6 +42,9 @@ pub(crate) fn parse_cents(text: &str, sep: u8) -> Result<i64, AmountError> {
 /// Reads the run of digits and `sep` at the start of `bytes` in one pass, as
 /// [`parse_cents`] reads that run: its result, and the run's length.
 pub(crate) fn parse_cents_run(bytes: &[u8], sep: u8) -> (Result<i64, AmountError>, usize) {
+    if let Some((cents, len)) = plain_run(bytes, sep) {
+        return (Ok(cents), len);
+    }
     let mut acc = Cents::new(sep);
     let mut first_error = None;
     let mut len = 0;
@@ -63,6 +66,37 @@ pub(crate) fn parse_cents_run(bytes: &[u8], sep: u8) -> (Result<i64, AmountError
         None => acc.finish(),
     };
     (result, len)
+}
+
+/// [`parse_cents_run`] for the usual amount, `digits[sep[d[d]]]` with at most
+/// 15 integer digits, which cannot overflow or go below the cent: read without
+/// the per-digit checks. `None` for anything else, left to the general reader.
+fn plain_run(bytes: &[u8], sep: u8) -> Option<(i64, usize)> {
+    let int_len = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if !(1..=15).contains(&int_len) {
+        return None;
+    }
+    let digits = |s: &[u8]| s.iter().fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
+    let units = digits(bytes.get(..int_len)?);
+    let (frac, len) = if bytes.get(int_len) == Some(&sep) {
+        let rest = bytes.get(int_len + 1..)?;
+        let frac_len = rest.iter().take(3).take_while(|b| b.is_ascii_digit()).count();
+        // One decimal is tenths: `0,5` is 50 cents.
+        let frac = match frac_len {
+            0 => 0,
+            1 => digits(rest.get(..1)?) * 10,
+            2 => digits(rest.get(..2)?),
+            _ => return None,
+        };
+        (frac, int_len + 1 + frac_len)
+    } else {
+        (0, int_len)
+    };
+    // The run must end here: a second separator is for the general reader to refuse.
+    if bytes.get(len).is_some_and(|&b| b.is_ascii_digit() || b == sep) {
+        return None;
+    }
+    Some((units * 100 + frac, len))
 }
 
 /// An amount being read digit by digit.

@@ -14,7 +14,7 @@ use crate::model::{
     Balance, Date, Direction, Format, Line, LineArena, LineScalars, ParsedFile, Statement, Status, TextDraft,
     TextField, days_in_month, trim,
 };
-use crate::mt940_details::read_details;
+use crate::mt940_details::{join_at, join_lines, read_details};
 use crate::scan::{BytePositions, find_byte};
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
 
@@ -38,9 +38,9 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
             Ok(text) if !text.is_empty() => {
                 let mut s = 0;
                 while s < text.len() {
-                    let e = memchr::memchr(b'\n', &text.as_bytes()[s..]).map_or(text.len(), |p| s + p);
+                    let (e, has_cr) = line_end(text.as_bytes(), s);
                     // '\n' is ASCII, so `s` and `e` are character boundaries.
-                    r.push_text(text.get(s..e).unwrap_or_default())?;
+                    r.push_text(text.get(s..e).unwrap_or_default(), has_cr)?;
                     s = e + 1;
                 }
                 start = cut;
@@ -58,6 +58,23 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
         }
     }
     r.finish()
+}
+
+/// Where the line starting at `s` ends (its `\n`, or the end of `b`), and
+/// whether it holds a `\r` other than the one before its `\n`. Found in the
+/// same search as the line end, so that joining a field's lines need not
+/// search them again for `\r`.
+fn line_end(b: &[u8], s: usize) -> (usize, bool) {
+    let rest = b.get(s..).unwrap_or_default();
+    match memchr::memchr2(b'\r', b'\n', rest) {
+        None => (b.len(), false),
+        Some(p) if rest.get(p) == Some(&b'\n') => (s + p, false),
+        Some(p) if rest.get(p + 1) == Some(&b'\n') => (s + p + 1, false),
+        Some(p) => {
+            let e = memchr::memchr(b'\n', rest.get(p..).unwrap_or_default()).map_or(b.len(), |q| s + p + q);
+            (e, true)
+        }
+    }
 }
 
 /// Bytes checked as UTF-8 at once by [`parse_slice`].
@@ -141,6 +158,12 @@ struct Reader {
     line_no: u64,
     tag: Tag,
     content: String,
+    /// Where `content` has a line break, in order.
+    breaks: Vec<usize>,
+    /// The line being read holds a `\r` (not counting one that ends it).
+    line_cr: bool,
+    /// A line of `content` holds a `\r`: then `breaks` are not all its line ends.
+    content_cr: bool,
     /// `content` holds more than one line (a line break).
     multiline: bool,
     field_line: u64,
@@ -226,6 +249,9 @@ impl Reader {
             line_no: 0,
             tag: Tag::default(),
             content: String::new(),
+            breaks: Vec::new(),
+            line_cr: false,
+            content_cr: false,
             multiline: false,
             field_line: 0,
             in_field: false,
@@ -246,12 +272,15 @@ impl Reader {
 
     fn push_line(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        self.line_cr = memchr::memchr(b'\r', bytes).is_some();
         let decoded = decode_line(bytes, self.legacy);
         self.push_decoded(&decoded)
     }
 
-    /// [`Self::push_line`] for a line already known to be UTF-8.
-    fn push_text(&mut self, text: &str) -> Result<(), ParseError> {
+    /// [`Self::push_line`] for a line already known to be UTF-8, and whether
+    /// it holds a `\r` other than a last one.
+    fn push_text(&mut self, text: &str, has_cr: bool) -> Result<(), ParseError> {
+        self.line_cr = has_cr;
         self.push_decoded(text.strip_suffix('\r').unwrap_or(text))
     }
 
@@ -285,6 +314,7 @@ impl Reader {
             // the field's text (Rabobank `:86:` text).
             match parse_tag(line) {
                 Some((tag, _)) if tag.bytes() != b"20" && self.msg.closing.is_none() => {
+                    self.breaks.push(self.content.len());
                     self.content.push_str("\n-");
                     self.multiline = true;
                 }
@@ -327,6 +357,8 @@ impl Reader {
         self.tag = tag;
         self.content.clear();
         self.content.push_str(rest);
+        self.breaks.clear();
+        self.content_cr = self.line_cr;
         self.multiline = false;
         self.field_line = self.line_no;
         self.in_field = true;
@@ -336,8 +368,10 @@ impl Reader {
     /// A line of the current field's text (none outside a field).
     fn text_line(&mut self, line: &str) -> Result<(), ParseError> {
         if self.in_field {
+            self.breaks.push(self.content.len());
             self.content.push('\n');
             self.content.push_str(line);
+            self.content_cr |= self.line_cr;
             self.multiline = true;
         }
         self.check_field_length()
@@ -400,7 +434,13 @@ impl Reader {
             b"86" => match &mut self.pending {
                 Some(p) if !p.has_details => {
                     p.has_details = true;
-                    read_details(content, &mut self.texts, &mut self.details_buf);
+                    // The recorded line breaks are all the field's, unless a line held a `\r`.
+                    let joined = if self.content_cr {
+                        join_lines(content, &mut self.details_buf)
+                    } else {
+                        join_at(content, &self.breaks, &mut self.details_buf)
+                    };
+                    read_details(content, joined, &mut self.texts);
                 }
                 // Information for the whole statement: not a line's.
                 _ => {}
@@ -553,6 +593,11 @@ impl Reader {
         self.flush_line();
         self.arena.drain_into(&mut self.msg.lines);
         let mut msg = std::mem::take(&mut self.msg);
+        // The next message likely holds as many lines as this one: room for
+        // them up front spares growing the vector (a copy at each doubling).
+        if !msg.lines.is_empty() {
+            self.msg.lines = Vec::with_capacity(msg.lines.len());
+        }
         if !msg.has_content {
             return Ok(());
         }

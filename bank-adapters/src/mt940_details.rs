@@ -36,25 +36,10 @@ fn slash_key(tok: &[u8]) -> Option<Key> {
 }
 
 /// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
-/// breaks; the structured forms are read with the breaks removed, because
-/// banks wrap the field at a fixed width, even inside words and references.
-/// `scratch` is reused from call to call to hold the joined text.
-pub(crate) fn read_details(raw: &str, texts: &mut TextDraft, scratch: &mut String) {
-    let joined: &str = match memchr::memchr2(b'\r', b'\n', raw.as_bytes()) {
-        None => raw,
-        Some(first) => {
-            scratch.clear();
-            scratch.push_str(raw.get(..first).unwrap_or_default());
-            let base = first + 1;
-            let mut last = base;
-            for i in memchr::memchr2_iter(b'\r', b'\n', raw.as_bytes().get(base..).unwrap_or_default()) {
-                scratch.push_str(raw.get(last..base + i).unwrap_or_default());
-                last = base + i + 1;
-            }
-            scratch.push_str(raw.get(last..).unwrap_or_default());
-            scratch
-        }
-    };
+/// breaks; the structured forms are read from `joined`, `raw` with the breaks
+/// removed ([`join_lines`]), because banks wrap the field at a fixed width,
+/// even inside words and references.
+pub(crate) fn read_details(raw: &str, joined: &str, texts: &mut TextDraft) {
     // A text that starts with a visible ASCII character (the usual case) has nothing to trim.
     let trimmed = match joined.as_bytes().first() {
         Some(&c) if c.is_ascii_graphic() => joined,
@@ -74,6 +59,40 @@ pub(crate) fn read_details(raw: &str, texts: &mut TextDraft, scratch: &mut Strin
     {
         texts.set(TextField::CreditorReference, rf.as_str());
     }
+}
+
+/// `raw` without its line breaks (`\r` and `\n`), borrowed when it has none.
+/// `scratch` is reused from call to call to hold the joined text.
+pub(crate) fn join_lines<'a>(raw: &'a str, scratch: &'a mut String) -> &'a str {
+    let Some(first) = memchr::memchr2(b'\r', b'\n', raw.as_bytes()) else { return raw };
+    scratch.clear();
+    scratch.push_str(raw.get(..first).unwrap_or_default());
+    let base = first + 1;
+    let mut last = base;
+    for i in memchr::memchr2_iter(b'\r', b'\n', raw.as_bytes().get(base..).unwrap_or_default()) {
+        scratch.push_str(raw.get(last..base + i).unwrap_or_default());
+        last = base + i + 1;
+    }
+    scratch.push_str(raw.get(last..).unwrap_or_default());
+    scratch
+}
+
+/// [`join_lines`] for a text whose only line breaks are single `\n` bytes at
+/// `breaks` (in order), as the reader recorded them: no search needed.
+pub(crate) fn join_at<'a>(raw: &'a str, breaks: &[usize], scratch: &'a mut String) -> &'a str {
+    debug_assert!(breaks.iter().all(|&i| raw.as_bytes().get(i) == Some(&b'\n')));
+    if breaks.is_empty() {
+        return raw;
+    }
+    scratch.clear();
+    let mut last = 0;
+    for &i in breaks {
+        // '\n' is ASCII: the slices keep to character boundaries.
+        scratch.push_str(raw.get(last..i).unwrap_or_default());
+        last = i + 1;
+    }
+    scratch.push_str(raw.get(last..).unwrap_or_default());
+    scratch
 }
 
 /// `166?00GUTSCHRIFT?20...`: a three-digit business code, then `?NN` subfields.
@@ -222,7 +241,8 @@ mod tests {
 
     fn read(raw: &str) -> TextDraft {
         let mut t = TextDraft::default();
-        read_details(raw, &mut t, &mut String::new());
+        let mut scratch = String::new();
+        read_details(raw, join_lines(raw, &mut scratch), &mut t);
         t
     }
 
