@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::clock::SharedClock;
@@ -41,7 +41,16 @@ impl Intake {
     /// `wake` is notified when new events are stored.
     pub fn start(db: Db, clock: SharedClock, wake: Arc<Notify>) -> Intake {
         let (queue, waiting) = mpsc::channel(4 * GROUP);
-        tokio::spawn(write(db, clock, wake, waiting));
+        let waiting = Arc::new(Mutex::new(waiting));
+        // SQLite has one writer; PostgreSQL commits several transactions in
+        // one disk sync, so a second group is written while one commits.
+        let writers = match db {
+            Db::Sqlite(_) => 1,
+            Db::Postgres(_) => 4,
+        };
+        for _ in 0..writers {
+            tokio::spawn(write(db.clone(), clock.clone(), wake.clone(), waiting.clone()));
+        }
         Intake { queue }
     }
 
@@ -55,9 +64,11 @@ impl Intake {
     }
 }
 
-async fn write(db: Db, clock: SharedClock, wake: Arc<Notify>, mut waiting: mpsc::Receiver<Waiting>) {
+/// One writer: takes what is waiting (the queue is held only while taking),
+/// writes it in one transaction, answers each delivery.
+async fn write(db: Db, clock: SharedClock, wake: Arc<Notify>, waiting: Arc<Mutex<mpsc::Receiver<Waiting>>>) {
     let mut group = Vec::with_capacity(GROUP);
-    while waiting.recv_many(&mut group, GROUP).await > 0 {
+    while waiting.lock().await.recv_many(&mut group, GROUP).await > 0 {
         let now = clock.now();
         let events: Vec<NewProviderEvent> = group.iter().map(|w| as_new(&w.event)).collect();
         let results: Vec<StoreResult<bool>> = match provider_events::store_all(&db, &events, now).await {

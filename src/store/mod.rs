@@ -124,8 +124,40 @@ pub enum Db {
 }
 
 pub enum Tx {
-    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Sqlite(SqliteTx),
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+/// A SQLite write transaction with its turn at the database's one writer.
+pub struct SqliteTx {
+    // Dropped first: a transaction dropped uncommitted is rolled back
+    // before the next writer's turn begins.
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl std::ops::Deref for SqliteTx {
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for SqliteTx {
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+}
+
+/// SQLite has one writer. This process's writers of one database file wait
+/// for their turn here, each woken the moment the one before ends, rather
+/// than in SQLite's busy handler, which retries after sleeps of up to 100 ms.
+fn write_turns(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    type Turns = std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>;
+    static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(Default::default);
+    let file = pool.connect_options().get_filename().to_owned();
+    // A poisoned map only costs the queueing: SQLite still serializes writers.
+    TURNS.lock().map(|mut t| t.entry(file).or_default().clone()).unwrap_or_default()
 }
 
 /// The default database when none is configured: a file under `./tameio-data/`.
@@ -184,7 +216,10 @@ impl Db {
     /// lock; PostgreSQL serializes on the row locks each operation takes.
     pub async fn begin_write(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => {
+                let turn = write_turns(p).lock_owned().await;
+                Tx::Sqlite(SqliteTx { tx: p.begin_with("BEGIN IMMEDIATE").await?, _turn: turn })
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -209,7 +244,7 @@ impl Db {
 impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite(t) => t.tx.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

@@ -85,10 +85,14 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, lim
         returning tenant_id, id, type, object_id, attempts, body, received_at";
     type Row = (Uuid, String, String, Option<String>, i64, String, DateTime<Utc>);
     let until = now + lease;
-    let mut rows: Vec<Row> = match db {
-        Db::Sqlite(p) => sqlx::query_as(SQLITE).bind(now).bind(until).bind(limit).fetch_all(p).await?,
-        Db::Postgres(p) => sqlx::query_as(POSTGRES).bind(now).bind(until).bind(limit).fetch_all(p).await?,
+    // A write transaction, so that on SQLite the claim waits its turn with
+    // the other writers.
+    let mut tx = db.begin_write().await?;
+    let mut rows: Vec<Row> = match &mut tx {
+        super::Tx::Sqlite(t) => sqlx::query_as(SQLITE).bind(now).bind(until).bind(limit).fetch_all(&mut **t).await?,
+        super::Tx::Postgres(t) => sqlx::query_as(POSTGRES).bind(now).bind(until).bind(limit).fetch_all(&mut **t).await?,
     };
+    tx.commit().await?;
     rows.sort_by(|a, b| (a.6, &a.1).cmp(&(b.6, &b.1)));
     Ok(rows
         .into_iter()
