@@ -258,6 +258,28 @@ async fn finish(db: &Db, tenant: Uuid, ids: &[&str], status: &str, now: DateTime
 /// Payment updates applied in one transaction at most.
 const APPLY_BATCH: usize = 250;
 
+/// A tenant and its card provider, read once per batch of events.
+type Setup = Option<(Arc<Tenant>, CardProvider)>;
+
+/// A claimed event's step, ready to be applied.
+#[derive(Debug, Clone)]
+struct Step {
+    /// The event's place in the claimed batch.
+    index: usize,
+    payment_id: Uuid,
+    party_id: Uuid,
+    event: PaymentEvent,
+}
+
+/// What asking the provider left to write, per tenant.
+#[derive(Default)]
+struct Asked {
+    updates: HashMap<Uuid, Vec<Step>>,
+    /// Ours with nothing to change (marked applied), and not ours (ignored).
+    nothing: HashMap<Uuid, Vec<usize>>,
+    ignored: HashMap<Uuid, Vec<usize>>,
+}
+
 /// Acts on many claimed events at once: the provider is asked about every
 /// intent event concurrently (`parallel` at a time), then the steps are
 /// applied per tenant in transactions of many payments, each of a different
@@ -272,44 +294,14 @@ pub async fn process_all(
     parallel: usize,
 ) -> Vec<Result<Outcome, CardError>> {
     let mut outcomes: Vec<Option<Result<Outcome, CardError>>> = events.iter().map(|_| None).collect();
-    // Each tenant and its provider, read once.
-    let mut setups: HashMap<Uuid, Option<(Arc<Tenant>, CardProvider)>> = HashMap::new();
-    for ev in events {
-        if !setups.contains_key(&ev.tenant_id) {
-            let setup = match tenants::by_id(db, ev.tenant_id).await {
-                Ok(Some(tenant)) => match CardProvider::for_tenant(db, &tenant).await {
-                    Ok(provider) => Some((Arc::new(tenant), provider)),
-                    Err(_) => None,
-                },
-                _ => None,
-            };
-            setups.insert(ev.tenant_id, setup);
-        }
-    }
-
-    // The payments behind the intent events, one query per tenant.
-    let mut payments: HashMap<(Uuid, String), card_payments::CardPayment> = HashMap::new();
-    for tenant in setups.keys() {
-        let refs: Vec<&str> = events
-            .iter()
-            .filter(|ev| ev.tenant_id == *tenant && INTENT_EVENTS.contains(&ev.kind.as_str()))
-            .filter_map(|ev| ev.object_id.as_deref())
-            .collect();
-        match card_payments::by_provider_refs(db, *tenant, &refs).await {
-            Ok(found) => {
-                payments.extend(found.into_iter().filter_map(|p| Some(((*tenant, p.provider_ref.clone()?), p))))
-            }
-            // Each is looked up again on its own below.
-            Err(e) => tracing::warn!(error = %e, "payments of provider events not read"),
-        }
-    }
+    let setups = setups(db, events).await;
+    let payments = payments_of(db, events, setups.keys()).await;
 
     // Ask the provider about every intent event, `parallel` at a time.
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut asks = tokio::task::JoinSet::new();
     for (i, ev) in events.iter().enumerate() {
-        let setup = setups.get(&ev.tenant_id).cloned().flatten();
-        match setup {
+        match setups.get(&ev.tenant_id).cloned().flatten() {
             Some((tenant, provider))
                 if INTENT_EVENTS.contains(&ev.kind.as_str())
                     && let Some(intent_id) = &ev.object_id
@@ -325,52 +317,39 @@ pub async fn process_all(
             _ => outcomes[i] = Some(process(db, now, ev).await),
         }
     }
-    let mut updates: HashMap<Uuid, Vec<(usize, Uuid, Uuid, PaymentEvent)>> = HashMap::new();
-    let mut nothing: HashMap<Uuid, Vec<usize>> = HashMap::new();
-    let mut ignored: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    let mut asked = Asked::default();
     while let Some(done) = asks.join_next().await {
-        let Ok((i, prepared)) = done else { continue };
-        let tenant = events[i].tenant_id;
+        let Ok((index, prepared)) = done else { continue };
+        let tenant = events[index].tenant_id;
         match prepared {
             Ok(Prepared::Update { payment_id, party_id, event }) => {
-                updates.entry(tenant).or_default().push((i, payment_id, party_id, event));
+                asked.updates.entry(tenant).or_default().push(Step { index, payment_id, party_id, event });
             }
-            Ok(Prepared::Nothing) => nothing.entry(tenant).or_default().push(i),
-            Ok(Prepared::Done(Outcome::Ignored)) => ignored.entry(tenant).or_default().push(i),
-            Ok(Prepared::Done(other)) => outcomes[i] = Some(Ok(other)),
-            Err(e) => outcomes[i] = Some(Err(e)),
+            Ok(Prepared::Nothing) => asked.nothing.entry(tenant).or_default().push(index),
+            Ok(Prepared::Done(Outcome::Ignored)) => asked.ignored.entry(tenant).or_default().push(index),
+            Ok(Prepared::Done(other)) => outcomes[index] = Some(Ok(other)),
+            Err(e) => outcomes[index] = Some(Err(e)),
         }
     }
 
-    for (marks, status, outcome) in [(nothing, "applied", Outcome::Applied), (ignored, "ignored", Outcome::Ignored)] {
-        for (tenant, idx) in marks {
-            let ids: Vec<&str> = idx.iter().map(|&i| events[i].id.as_str()).collect();
-            let result = finish(db, tenant, &ids, status, now).await;
-            for &i in &idx {
-                outcomes[i] = Some(Ok(match &result {
-                    Ok(()) => outcome.clone(),
-                    Err(e) => Outcome::Retry(e.to_string()),
-                }));
+    let marks = [(asked.nothing, "applied", Outcome::Applied), (asked.ignored, "ignored", Outcome::Ignored)];
+    for (marked, status, outcome) in marks {
+        for (tenant, indexes) in marked {
+            let ids: Vec<&str> = indexes.iter().map(|&i| events[i].id.as_str()).collect();
+            let outcome = match finish(db, tenant, &ids, status, now).await {
+                Ok(()) => outcome.clone(),
+                Err(e) => Outcome::Retry(e.to_string()),
+            };
+            for i in indexes {
+                outcomes[i] = Some(Ok(outcome.clone()));
             }
         }
     }
 
-    for (tenant_id, mut pending) in updates {
+    for (tenant_id, mut ready) in asked.updates {
         let Some(Some((tenant, _))) = setups.get(&tenant_id) else { continue };
-        // Oldest first; a party's later events wait for a later transaction.
-        pending.sort_by_key(|(i, ..)| *i);
-        while !pending.is_empty() {
-            let mut parties = std::collections::HashSet::new();
-            let mut round = Vec::new();
-            let mut later = Vec::new();
-            for item in pending {
-                if round.len() < APPLY_BATCH && parties.insert(item.2) {
-                    round.push(item);
-                } else {
-                    later.push(item);
-                }
-            }
-            pending = later;
+        ready.sort_by_key(|r| r.index);
+        for round in rounds(ready, APPLY_BATCH) {
             for (i, result) in apply_round(db, tenant, now, events, &round).await {
                 outcomes[i] = Some(result.map(|()| Outcome::Applied));
             }
@@ -382,32 +361,129 @@ pub async fn process_all(
         .collect()
 }
 
+/// Each tenant of the batch with its provider; `None` when either cannot be
+/// read (its events then go one by one through [`process`]).
+async fn setups(db: &Db, events: &[DueEvent]) -> HashMap<Uuid, Setup> {
+    let mut setups = HashMap::new();
+    for ev in events {
+        if let std::collections::hash_map::Entry::Vacant(slot) = setups.entry(ev.tenant_id) {
+            let setup = match tenants::by_id(db, ev.tenant_id).await {
+                Ok(Some(tenant)) => {
+                    CardProvider::for_tenant(db, &tenant).await.ok().map(|provider| (Arc::new(tenant), provider))
+                }
+                _ => None,
+            };
+            slot.insert(setup);
+        }
+    }
+    setups
+}
+
+/// The payments behind the intent events, by (tenant, intent id), with one
+/// query per tenant. One not found here is looked up again on its own.
+async fn payments_of(
+    db: &Db,
+    events: &[DueEvent],
+    tenants: impl Iterator<Item = &Uuid>,
+) -> HashMap<(Uuid, String), card_payments::CardPayment> {
+    let mut payments = HashMap::new();
+    for &tenant in tenants {
+        let refs: Vec<&str> = events
+            .iter()
+            .filter(|ev| ev.tenant_id == tenant && INTENT_EVENTS.contains(&ev.kind.as_str()))
+            .filter_map(|ev| ev.object_id.as_deref())
+            .collect();
+        match card_payments::by_provider_refs(db, tenant, &refs).await {
+            Ok(found) => {
+                payments.extend(found.into_iter().filter_map(|p| Some(((tenant, p.provider_ref.clone()?), p))))
+            }
+            Err(e) => tracing::warn!(error = %e, "payments of provider events not read"),
+        }
+    }
+    payments
+}
+
+/// Splits steps (oldest first) into transactions of at most `max`, each
+/// naming a party once: a party's later step waits for a later transaction,
+/// which sees what the earlier one wrote.
+fn rounds(mut pending: Vec<Step>, max: usize) -> Vec<Vec<Step>> {
+    let mut rounds = Vec::new();
+    while !pending.is_empty() {
+        let mut parties = std::collections::HashSet::new();
+        let mut round = Vec::new();
+        let mut later = Vec::new();
+        for r in pending {
+            if round.len() < max.max(1) && parties.insert(r.party_id) {
+                round.push(r);
+            } else {
+                later.push(r);
+            }
+        }
+        rounds.push(round);
+        pending = later;
+    }
+    rounds
+}
+
 /// One transaction for the round; if it fails, one per payment.
 async fn apply_round(
     db: &Db,
     tenant: &Tenant,
     now: DateTime<Utc>,
     events: &[DueEvent],
-    round: &[(usize, Uuid, Uuid, PaymentEvent)],
+    round: &[Step],
 ) -> Vec<(usize, Result<(), CardError>)> {
     let updates: Vec<card::PaymentUpdate> = round
         .iter()
-        .map(|(i, payment_id, _, event)| card::PaymentUpdate {
-            payment_id: *payment_id,
-            event: event.clone(),
-            provider_event: Some(events[*i].id.as_str()),
+        .map(|r| card::PaymentUpdate {
+            payment_id: r.payment_id,
+            event: r.event.clone(),
+            provider_event: Some(events[r.index].id.as_str()),
         })
         .collect();
     match card::apply_events(db, tenant, now, &updates).await {
-        Ok(()) => round.iter().map(|(i, ..)| (*i, Ok(()))).collect(),
-        Err(e) if round.len() == 1 => vec![(round[0].0, Err(e))],
+        Ok(()) => round.iter().map(|r| (r.index, Ok(()))).collect(),
+        Err(e) if round.len() == 1 => vec![(round[0].index, Err(e))],
         Err(e) => {
             tracing::warn!(error = %e, events = round.len(), "a batch of provider events failed; applied one by one");
             let mut out = Vec::with_capacity(round.len());
-            for (update, (i, ..)) in updates.iter().zip(round) {
-                out.push((*i, card::apply_events(db, tenant, now, std::slice::from_ref(update)).await));
+            for (update, r) in updates.iter().zip(round) {
+                out.push((r.index, card::apply_events(db, tenant, now, std::slice::from_ref(update)).await));
             }
             out
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Step, rounds};
+    use crate::domain::payment_state::PaymentEvent;
+    use uuid::Uuid;
+
+    fn step(index: usize, party: u128) -> Step {
+        Step {
+            index,
+            payment_id: Uuid::from_u128(1000 + index as u128),
+            party_id: Uuid::from_u128(party),
+            event: PaymentEvent::ProviderCanceled,
+        }
+    }
+
+    fn indexes(rounds: &[Vec<Step>]) -> Vec<Vec<usize>> {
+        rounds.iter().map(|r| r.iter().map(|x| x.index).collect()).collect()
+    }
+
+    #[test]
+    fn a_party_is_named_once_per_round_and_its_steps_keep_their_order() {
+        let pending = vec![step(0, 1), step(1, 2), step(2, 1), step(3, 3), step(4, 1)];
+        assert_eq!(indexes(&rounds(pending, 10)), vec![vec![0, 1, 3], vec![2], vec![4]]);
+    }
+
+    #[test]
+    fn rounds_hold_at_most_the_batch() {
+        let pending: Vec<Step> = (0..5).map(|i| step(i, i as u128)).collect();
+        assert_eq!(indexes(&rounds(pending, 2)), vec![vec![0, 1], vec![2, 3], vec![4]]);
+        assert!(rounds(Vec::new(), 2).is_empty());
     }
 }

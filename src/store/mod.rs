@@ -153,7 +153,8 @@ impl std::ops::DerefMut for SqliteTx {
 /// for their turn here, each woken the moment the one before ends, rather
 /// than in SQLite's busy handler, which retries after sleeps of up to 100 ms.
 fn write_turns(pool: &SqlitePool) -> std::sync::Arc<tokio::sync::Mutex<()>> {
-    type Turns = std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>;
+    type Turns =
+        std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, std::sync::Arc<tokio::sync::Mutex<()>>>>;
     static TURNS: std::sync::LazyLock<Turns> = std::sync::LazyLock::new(Default::default);
     let file = pool.connect_options().get_filename().to_owned();
     // A poisoned map only costs the queueing: SQLite still serializes writers.

@@ -90,7 +90,9 @@ pub async fn claim_due(db: &Db, now: DateTime<Utc>, lease: chrono::Duration, lim
     let mut tx = db.begin_write().await?;
     let mut rows: Vec<Row> = match &mut tx {
         super::Tx::Sqlite(t) => sqlx::query_as(SQLITE).bind(now).bind(until).bind(limit).fetch_all(&mut **t).await?,
-        super::Tx::Postgres(t) => sqlx::query_as(POSTGRES).bind(now).bind(until).bind(limit).fetch_all(&mut **t).await?,
+        super::Tx::Postgres(t) => {
+            sqlx::query_as(POSTGRES).bind(now).bind(until).bind(limit).fetch_all(&mut **t).await?
+        }
     };
     tx.commit().await?;
     rows.sort_by(|a, b| (a.6, &a.1).cmp(&(b.6, &b.1)));
