@@ -15,9 +15,10 @@
 //! fake, a debt roll of EVENTS parties with one debt each, a quote and a
 //! started payment for each. Timed: (1) one-row insert-and-commit on one
 //! connection for three seconds; (2) EVENTS signed deliveries sent with
-//! CONCURRENCY requests in flight, until every event is `applied` in
-//! `provider_events` (polled in the database: the payment API would apply
-//! payments itself by asking the provider). See scripts/bench-webhooks.sh.
+//! CONCURRENCY requests in flight, until all are answered and none is left
+//! `received` in `provider_events` (polled in the database every 10 ms: the
+//! payment API would apply payments itself by asking the provider); then
+//! every event must be `applied`. See scripts/bench-webhooks.sh.
 
 use std::collections::HashMap;
 use std::future::Future;
