@@ -30,11 +30,15 @@ pub fn format_at(at: DateTime<Utc>) -> String {
 /// Canonical JSON: keys sorted, no whitespace, every string (keys included) in NFC.
 /// `serde_json`'s map is ordered by key (no `preserve_order`), so sorting is free.
 pub fn canonical_json(v: &Value) -> String {
+    // ASCII text is already in NFC: most keys and values skip the normalizer.
+    fn nfc_str(s: &str) -> String {
+        if s.is_ascii() { s.to_owned() } else { s.nfc().collect() }
+    }
     fn nfc(v: &Value) -> Value {
         match v {
-            Value::String(s) => Value::String(s.nfc().collect()),
+            Value::String(s) => Value::String(nfc_str(s)),
             Value::Array(a) => Value::Array(a.iter().map(nfc).collect()),
-            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.nfc().collect(), nfc(v))).collect()),
+            Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (nfc_str(k), nfc(v))).collect()),
             other => other.clone(),
         }
     }
