@@ -28,14 +28,21 @@ const PARALLEL: usize = 16;
 /// idempotency records) runs this often, not on every pass.
 const HOUSEKEEPING: Duration = Duration::from_secs(60);
 
-/// Lanes claiming provider events: while one applies its batch, another
-/// asks the provider about the next.
-const EVENT_LANES: usize = 2;
+/// Lanes claiming provider events. On PostgreSQL one lane asks the provider
+/// about its batch while another applies. SQLite has one writer, and a
+/// second lane's claims and transactions only queue behind the first's
+/// (measured: 1 lane applied a third more events a second than 2).
+fn event_lanes(db: &crate::store::Db) -> usize {
+    match db {
+        crate::store::Db::Sqlite(_) => 1,
+        crate::store::Db::Postgres(_) => 2,
+    }
+}
 
 /// Runs the event lanes and the scheduled work until `stop` fires.
 pub async fn run(state: AppState, stop: tokio::sync::watch::Receiver<bool>) {
     let mut lanes = tokio::task::JoinSet::new();
-    for _ in 0..EVENT_LANES {
+    for _ in 0..event_lanes(&state.db) {
         lanes.spawn(event_lane(state.clone(), stop.clone()));
     }
     lanes.spawn(scheduled(state, stop));
