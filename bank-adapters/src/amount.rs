@@ -72,27 +72,32 @@ pub(crate) fn parse_cents_run(bytes: &[u8], sep: u8) -> (Result<i64, AmountError
 /// 15 integer digits, which cannot overflow or go below the cent: read without
 /// the per-digit checks. `None` for anything else, left to the general reader.
 fn plain_run(bytes: &[u8], sep: u8) -> Option<(i64, usize)> {
-    let int_len = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let digit = |i: usize| bytes.get(i).filter(|b| b.is_ascii_digit()).map(|&b| i64::from(b - b'0'));
+    // The integer digits, read as they are counted (one pass); a sixteenth
+    // digit is enough to tell there are too many.
+    let mut units = 0i64;
+    let mut int_len = 0;
+    while int_len <= 15
+        && let Some(d) = digit(int_len)
+    {
+        units = units * 10 + d;
+        int_len += 1;
+    }
     if !(1..=15).contains(&int_len) {
         return None;
     }
-    let digits = |s: &[u8]| s.iter().fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
-    let units = digits(bytes.get(..int_len)?);
     let (frac, len) = if bytes.get(int_len) == Some(&sep) {
-        let rest = bytes.get(int_len + 1..)?;
-        let frac_len = rest.iter().take(3).take_while(|b| b.is_ascii_digit()).count();
-        // One decimal is tenths: `0,5` is 50 cents.
-        let frac = match frac_len {
-            0 => 0,
-            1 => digits(rest.get(..1)?) * 10,
-            2 => digits(rest.get(..2)?),
-            _ => return None,
-        };
-        (frac, int_len + 1 + frac_len)
+        let at = int_len + 1;
+        // One decimal is tenths: `0,5` is 50 cents. A third is refused below.
+        match (digit(at), digit(at + 1)) {
+            (None, _) => (0, at),
+            (Some(tenths), None) => (tenths * 10, at + 1),
+            (Some(tenths), Some(cents)) => (tenths * 10 + cents, at + 2),
+        }
     } else {
         (0, int_len)
     };
-    // The run must end here: a second separator is for the general reader to refuse.
+    // The run must end here: a third decimal or a second separator is for the general reader to refuse.
     if bytes.get(len).is_some_and(|&b| b.is_ascii_digit() || b == sep) {
         return None;
     }

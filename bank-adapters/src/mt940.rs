@@ -23,6 +23,7 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
         return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
     }
     let mut r = Reader::new(legacy);
+    let ends = LineEnds::new();
     let mut start = 0;
     while start < bytes.len() {
         // UTF-8 is checked a block of whole lines at a time: when the block is
@@ -38,9 +39,9 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
             Ok(text) if !text.is_empty() => {
                 let mut s = 0;
                 while s < text.len() {
-                    let (e, has_cr) = line_end(text.as_bytes(), s);
+                    let (e, has_cr) = ends.line_end(text.as_bytes(), s);
                     // '\n' is ASCII, so `s` and `e` are character boundaries.
-                    r.push_text(text.get(s..e).unwrap_or_default(), has_cr)?;
+                    r.push_text(text.get(s..e).unwrap_or_default(), has_cr).map_err(|e| *e)?;
                     s = e + 1;
                 }
                 start = cut;
@@ -49,7 +50,7 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
             // the block: one line longer than a block, read the same way.
             _ => loop {
                 let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |p| start + p);
-                r.push_line(&bytes[start..end])?;
+                r.push_line(&bytes[start..end]).map_err(|e| *e)?;
                 start = end + 1;
                 if start >= cut {
                     break;
@@ -60,19 +61,45 @@ pub(crate) fn parse_slice(bytes: &[u8], legacy: &'static Encoding) -> Result<Par
     r.finish()
 }
 
-/// Where the line starting at `s` ends (its `\n`, or the end of `b`), and
-/// whether it holds a `\r` other than the one before its `\n`. Found in the
-/// same search as the line end, so that joining a field's lines need not
-/// search them again for `\r`.
-fn line_end(b: &[u8], s: usize) -> (usize, bool) {
-    let rest = b.get(s..).unwrap_or_default();
-    match memchr::memchr2(b'\r', b'\n', rest) {
-        None => (b.len(), false),
-        Some(p) if rest.get(p) == Some(&b'\n') => (s + p, false),
-        Some(p) if rest.get(p + 1) == Some(&b'\n') => (s + p + 1, false),
-        Some(p) => {
-            let e = memchr::memchr(b'\n', rest.get(p..).unwrap_or_default()).map_or(b.len(), |q| s + p + q);
-            (e, true)
+/// The search for `\r` and `\n` that finds line ends. `memchr2` picks its
+/// implementation for the CPU at each call, which on a line of 60 bytes costs
+/// about as much as the search: here it is picked once.
+struct LineEnds {
+    #[cfg(target_arch = "x86_64")]
+    avx2: Option<memchr::arch::x86_64::avx2::memchr::Two>,
+}
+
+impl LineEnds {
+    fn new() -> Self {
+        LineEnds {
+            #[cfg(target_arch = "x86_64")]
+            avx2: memchr::arch::x86_64::avx2::memchr::Two::new(b'\r', b'\n'),
+        }
+    }
+
+    /// `memchr2(b'\r', b'\n', hay)`.
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(two) = &self.avx2 {
+            return two.find(hay);
+        }
+        memchr::memchr2(b'\r', b'\n', hay)
+    }
+
+    /// Where the line starting at `s` ends (its `\n`, or the end of `b`), and
+    /// whether it holds a `\r` other than the one before its `\n`. Found in the
+    /// same search as the line end, so that joining a field's lines need not
+    /// search them again for `\r`.
+    fn line_end(&self, b: &[u8], s: usize) -> (usize, bool) {
+        let rest = b.get(s..).unwrap_or_default();
+        match self.find(rest) {
+            None => (b.len(), false),
+            Some(p) if rest.get(p) == Some(&b'\n') => (s + p, false),
+            Some(p) if rest.get(p + 1) == Some(&b'\n') => (s + p + 1, false),
+            Some(p) => {
+                let e = memchr::memchr(b'\n', rest.get(p..).unwrap_or_default()).map_or(b.len(), |q| s + p + q);
+                (e, true)
+            }
         }
     }
 }
@@ -98,10 +125,15 @@ pub(crate) fn parse_reader<R: BufRead>(mut input: R, legacy: &'static Encoding) 
             return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
         }
         let line = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        r.push_line(line)?;
+        r.push_line(line).map_err(|e| *e)?;
     }
     r.finish()
 }
+
+/// The result of a step of the reader. The error is boxed: a result the size
+/// of a pointer comes back in a register, where one holding a whole error is
+/// written to memory and read back at every call of every line.
+type Step<T = ()> = Result<T, Box<ParseError>>;
 
 /// A `:61:` line waiting for its `:86:`; its texts are in `Reader::texts`.
 struct Pending {
@@ -266,11 +298,11 @@ impl Reader {
         }
     }
 
-    fn err(&self, kind: ErrorKind, message: impl Into<String>, column: u64) -> ParseError {
-        ParseError::new(kind, message).at_line(self.field_line, column)
+    fn err(&self, kind: ErrorKind, message: impl Into<String>, column: u64) -> Box<ParseError> {
+        Box::new(ParseError::new(kind, message).at_line(self.field_line, column))
     }
 
-    fn push_line(&mut self, bytes: &[u8]) -> Result<(), ParseError> {
+    fn push_line(&mut self, bytes: &[u8]) -> Step {
         let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
         self.line_cr = memchr::memchr(b'\r', bytes).is_some();
         let decoded = decode_line(bytes, self.legacy);
@@ -279,12 +311,12 @@ impl Reader {
 
     /// [`Self::push_line`] for a line already known to be UTF-8, and whether
     /// it holds a `\r` other than a last one.
-    fn push_text(&mut self, text: &str, has_cr: bool) -> Result<(), ParseError> {
+    fn push_text(&mut self, text: &str, has_cr: bool) -> Step {
         self.line_cr = has_cr;
         self.push_decoded(text.strip_suffix('\r').unwrap_or(text))
     }
 
-    fn push_decoded(&mut self, decoded: &str) -> Result<(), ParseError> {
+    fn push_decoded(&mut self, decoded: &str) -> Step {
         self.line_no += 1;
         if !self.dash_pending {
             // Most lines go straight to their field: the checks below come to
@@ -300,7 +332,7 @@ impl Reader {
     }
 
     /// A line that may be padding, an envelope, a message end, or follow a `-` line.
-    fn push_unusual(&mut self, decoded: &str) -> Result<(), ParseError> {
+    fn push_unusual(&mut self, decoded: &str) -> Step {
         // DOS end-of-file marks (Ctrl-Z) and NULs sit between messages in some exports.
         let mut line: &str = match decoded.as_bytes().first() {
             Some(0x1a | 0) => decoded.trim_start_matches(['\u{1a}', '\0']),
@@ -350,7 +382,7 @@ impl Reader {
     }
 
     /// A line that starts a field, or else continues the current one's text.
-    fn tag_or_text(&mut self, line: &str) -> Result<(), ParseError> {
+    fn tag_or_text(&mut self, line: &str) -> Step {
         let Some((tag, rest)) = parse_tag(line) else { return self.text_line(line) };
         self.end_field()?;
         self.saw_tag = true;
@@ -366,7 +398,7 @@ impl Reader {
     }
 
     /// A line of the current field's text (none outside a field).
-    fn text_line(&mut self, line: &str) -> Result<(), ParseError> {
+    fn text_line(&mut self, line: &str) -> Step {
         if self.in_field {
             self.breaks.push(self.content.len());
             self.content.push('\n');
@@ -377,31 +409,26 @@ impl Reader {
         self.check_field_length()
     }
 
-    fn check_field_length(&self) -> Result<(), ParseError> {
+    fn check_field_length(&self) -> Step {
         if self.content.len() > MAX_ELEMENT_BYTES {
             return Err(self.err(ErrorKind::Limit, "field longer than 1 MiB", 1));
         }
         Ok(())
     }
 
-    fn end_field(&mut self) -> Result<(), ParseError> {
+    fn end_field(&mut self) -> Step {
         if !self.in_field {
             return Ok(());
         }
         self.in_field = false;
         let tag = self.tag;
         let content = std::mem::take(&mut self.content);
-        // The result is not kept across the restore: an error is large, and
-        // moving it on the way out would cost every field a copy.
-        if let Err(e) = self.field(tag, &content) {
-            self.content = content;
-            return Err(e);
-        }
+        let result = self.field(tag, &content);
         self.content = content;
-        Ok(())
+        result
     }
 
-    fn field(&mut self, tag: Tag, content: &str) -> Result<(), ParseError> {
+    fn field(&mut self, tag: Tag, content: &str) -> Step {
         if tag.bytes() == b"20" {
             self.end_message()?;
         }
@@ -459,7 +486,7 @@ impl Reader {
     }
 
     /// `C250302EUR268678,25`: mark, date, currency, amount.
-    fn balance(&self, tag: Tag, content: &str) -> Result<(Balance, String), ParseError> {
+    fn balance(&self, tag: Tag, content: &str) -> Step<(Balance, String)> {
         let col0 = u64::from(tag.len) + 3;
         let tag = tag.as_str();
         // Anything after the first line is not part of a balance (a stray `-`, a DOS end-of-file mark).
@@ -490,7 +517,7 @@ impl Reader {
     /// the line waits in `pending` for its `:86:`, with its texts so far in `texts`.
     /// (Filled in place rather than returned: a returned tuple this large goes
     /// through memory in pieces, and reading it back stalls.)
-    fn line_61(&mut self, content: &str) -> Result<(), ParseError> {
+    fn line_61(&mut self, content: &str) -> Step {
         let b = content.as_bytes();
         let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
         let mut p = 0usize;
@@ -589,7 +616,7 @@ impl Reader {
         }
     }
 
-    fn end_message(&mut self) -> Result<(), ParseError> {
+    fn end_message(&mut self) -> Step {
         self.flush_line();
         self.arena.drain_into(&mut self.msg.lines);
         let mut msg = std::mem::take(&mut self.msg);
@@ -633,8 +660,8 @@ impl Reader {
     }
 
     fn finish(mut self) -> Result<ParsedFile, ParseError> {
-        self.end_field()?;
-        self.end_message()?;
+        self.end_field().map_err(|e| *e)?;
+        self.end_message().map_err(|e| *e)?;
         if !self.saw_tag {
             return Err(ParseError::new(
                 ErrorKind::UnknownFormat,
