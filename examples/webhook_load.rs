@@ -14,7 +14,8 @@
 //! Untimed setup: a fresh tenant, its key, the card provider pointing at the
 //! fake, a debt roll of EVENTS parties with one debt each, a quote and a
 //! started payment for each. Timed: (1) one-row insert-and-commit on one
-//! connection for three seconds; (2) EVENTS signed deliveries sent with
+//! connection for three seconds, before and again after (2), the higher rate
+//! counting; (2) EVENTS signed deliveries sent with
 //! CONCURRENCY requests in flight, until all are answered and none is left
 //! `received` in `provider_events` (polled in the database every 10 ms: the
 //! payment API would apply payments itself by asking the provider); then
@@ -109,10 +110,18 @@ async fn run() -> Res<()> {
     eprintln!("setup: tenant {} with {n} started payments in {setup_s:.1} s", bench.slug);
 
     let (commits, commit_s) = commit_baseline(&db).await?;
-    let commit_rate = commits as f64 / commit_s;
+    let commit_before = commits as f64 / commit_s;
     eprintln!("baseline: {commits} commits in {commit_s:.2} s");
 
     let run = deliver(&client, &args, &db, &fake, &bench).await?;
+
+    // The commit rate moves between runs (SQLite's checkpoints, the disk's
+    // syncs): it is measured again after the webhooks and the higher of the
+    // two is the baseline, so the ratio errs low, never high.
+    let (commits, commit_s) = commit_baseline(&db).await?;
+    let commit_after = commits as f64 / commit_s;
+    eprintln!("baseline again: {commits} commits in {commit_s:.2} s");
+    let commit_rate = commit_before.max(commit_after);
     let ingest_rate = n as f64 / run.ingest_s;
     let applied_rate = n as f64 / run.applied_s;
     let ratio = applied_rate / commit_rate;
@@ -138,7 +147,10 @@ async fn run() -> Res<()> {
     println!();
     println!("webhook ingestion, {dialect}: {n} events, {} in flight", args.concurrency);
     println!("  {:<44} {:>10}", "", "per second");
-    println!("  {:<44} {:>10.0}", "one-row insert-and-commit (1 connection)", commit_rate);
+    println!(
+        "  {:<44} {:>10.0}   (before {commit_before:.0}, after {commit_after:.0}: the higher)",
+        "one-row insert-and-commit (1 connection)", commit_rate
+    );
     println!("  {:<44} {:>10.0}   ({:.2} s)", "webhooks answered 200 (verified, stored)", ingest_rate, run.ingest_s);
     println!("  {:<44} {:>10.0}   ({:.2} s)", "events applied (end to end)", applied_rate, run.applied_s);
     println!("  end to end / commit: {ratio:.2} (target >= 0.50: {})", if ratio >= 0.5 { "met" } else { "NOT met" });
@@ -148,6 +160,8 @@ async fn run() -> Res<()> {
         "events": n,
         "concurrency": args.concurrency,
         "commit_per_s": round1(commit_rate),
+        "commit_before_per_s": round1(commit_before),
+        "commit_after_per_s": round1(commit_after),
         "ingest_per_s": round1(ingest_rate),
         "applied_per_s": round1(applied_rate),
         "ingest_s": round3(run.ingest_s),
