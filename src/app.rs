@@ -54,6 +54,8 @@ pub struct AppState {
     pub worker_wake: Arc<tokio::sync::Notify>,
     /// Stores verified provider events, many per transaction under load.
     pub intake: crate::collect::intake::Intake,
+    /// The tenants' webhook secrets, kept a few seconds.
+    pub webhook_secrets: Arc<crate::http::webhooks::SecretsCache>,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             limiter: Arc::default(),
             worker_wake,
             intake,
+            webhook_secrets: Arc::default(),
         }
     }
 

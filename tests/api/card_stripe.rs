@@ -176,6 +176,13 @@ async fn pays_partly_after_a_decline_then_fully_with_3ds_and_refunds(be: Backend
     assert_eq!(post_event(&app, tenant, &succeeded, &stale).await, 400);
     let wrong_secret = sign(succeeded.as_bytes(), "whsec_not_the_tenants", wall_unix());
     assert_eq!(post_event(&app, tenant, &succeeded, &wrong_secret).await, 400);
+    // A secret replaced by the operator stops verifying at once (the secrets
+    // are kept in memory a few seconds, forgotten on a change), then back.
+    let rotated = format!("whsec_{}", Uuid::new_v4().simple());
+    set_provider(&app, &st.slug, ls.base(), &rotated).await;
+    assert_eq!(post_event(&app, tenant, &succeeded, &sign(succeeded.as_bytes(), &st.secret, wall_unix())).await, 400);
+    assert_eq!(post_event(&app, tenant, &succeeded, &sign(succeeded.as_bytes(), &rotated, wall_unix())).await, 200);
+    set_provider(&app, &st.slug, ls.base(), &st.secret).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let allocated = allocated(&app, &p).await;
     assert_eq!(allocated, 2000, "20.00 allocated once, whatever was replayed");

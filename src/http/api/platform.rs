@@ -144,6 +144,7 @@ pub async fn set_card_provider(
     )
     .map_err(AppError::Invalid)?;
     platform::set_card_provider(&st.db, st.clock.now(), &op.actor, t.id, &settings).await?;
+    st.webhook_secrets.forget(t.id);
     Ok(Json(CardProviderView {
         provider: settings.provider,
         api_base: settings.api_base,
