@@ -176,31 +176,6 @@ pub async fn set_provider_ref(tx: &mut Tx, tenant: Uuid, id: Uuid, provider_ref:
     Ok(())
 }
 
-/// Moves the payment from `from` to `to` (compare and set); `false` when it
-/// was no longer in `from`. The caller has checked the transition and writes
-/// its audit entry in the same transaction.
-pub async fn set_status(
-    tx: &mut Tx,
-    tenant: Uuid,
-    id: Uuid,
-    from: &str,
-    to: &str,
-    received_on: NaiveDate,
-) -> StoreResult<bool> {
-    const Q: &str =
-        "update payments set status = $3, received_on = $4 where tenant_id = $1 and id = $2 and status = $5";
-    let n = on_tx!(tx, |c| sqlx::query(Q)
-        .bind(tenant)
-        .bind(id)
-        .bind(to)
-        .bind(received_on)
-        .bind(from)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
 /// Moves every payment of `ids` still in `from` to `to` (compare and set),
 /// setting `received_on` when given; returns the ids that moved. The caller
 /// has checked the transition and writes the audit entries.
