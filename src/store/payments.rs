@@ -11,13 +11,7 @@ use super::{StoreError, StoreResult, Tx, on_tx};
 /// (after the tenant row, before counters and the audit head). On SQLite the
 /// transaction already holds the write lock; the read still checks the party.
 pub async fn lock_party(tx: &mut Tx, tenant: Uuid, party: Uuid) -> StoreResult<()> {
-    const SQLITE: &str = "select id from parties where tenant_id = $1 and id = $2";
-    const POSTGRES: &str = "select id from parties where tenant_id = $1 and id = $2 for update";
-    let found: Option<Uuid> = match tx {
-        Tx::Sqlite(t) => sqlx::query_scalar(SQLITE).bind(tenant).bind(party).fetch_optional(&mut **t).await?,
-        Tx::Postgres(t) => sqlx::query_scalar(POSTGRES).bind(tenant).bind(party).fetch_optional(&mut **t).await?,
-    };
-    found.map(|_| ()).ok_or(StoreError::NotFound)
+    lock_parties(tx, tenant, &[party]).await
 }
 
 /// Locks several parties' rows in id order (so two batches never wait on
