@@ -81,6 +81,8 @@ const INTENT_EVENTS: [&str; 5] = [
     "payment_intent.requires_action",
 ];
 
+const CHARGE_EVENTS: [&str; 3] = ["charge.refunded", "charge.dispute.created", "charge.dispute.closed"];
+
 /// The fields of a charge or dispute event the worker needs besides the
 /// retrieved intent: read from the verified delivery.
 #[derive(Deserialize)]
@@ -100,27 +102,6 @@ struct ChargeOrDisputeObject {
     amount: Option<i64>,
     amount_refunded: Option<i64>,
     status: Option<String>,
-}
-
-/// Acts on one claimed event, marking it applied or ignored in the
-/// transaction of its effect.
-pub async fn process(db: &Db, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
-    let Some(tenant) = tenants::by_id(db, ev.tenant_id).await? else { return ignore(db, ev, now).await };
-    let outcome = match ev.kind.as_str() {
-        k if INTENT_EVENTS.contains(&k) => intent_event(db, &tenant, now, ev).await?,
-        "charge.refunded" | "charge.dispute.created" | "charge.dispute.closed" => {
-            charge_event(db, &tenant, now, ev).await?
-        }
-        _ => Outcome::Ignored,
-    };
-    match outcome {
-        Outcome::Ignored => ignore(db, ev, now).await,
-        other => Ok(other),
-    }
-}
-
-async fn ignore(db: &Db, ev: &DueEvent, now: DateTime<Utc>) -> Result<Outcome, CardError> {
-    finish(db, ev.tenant_id, &[ev.id.as_str()], "ignored", now).await.map(|()| Outcome::Ignored)
 }
 
 /// The payment an intent belongs to, confirmed by the provider's own record
@@ -160,12 +141,17 @@ async fn confirm(
 /// confirm the payment; the refunded or disputed amount and the dispute's
 /// outcome come from the verified delivery (localstripe has no disputes to
 /// retrieve).
-async fn charge_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
+async fn charge_event(
+    db: &Db,
+    tenant: &Tenant,
+    provider: &CardProvider,
+    now: DateTime<Utc>,
+    ev: &DueEvent,
+) -> Result<Outcome, CardError> {
     let Ok(parsed) = serde_json::from_str::<ChargeOrDispute>(&ev.body) else { return Ok(Outcome::Ignored) };
     let object = parsed.data.object;
     let Some(intent_id) = object.payment_intent.as_deref() else { return Ok(Outcome::Ignored) };
-    let provider = CardProvider::for_tenant(db, tenant).await?;
-    let (payment, _) = match confirmed_payment(db, tenant, &provider, intent_id).await? {
+    let (payment, _) = match confirmed_payment(db, tenant, provider, intent_id).await? {
         Ok(found) => found,
         Err(outcome) => return Ok(outcome),
     };
@@ -232,22 +218,6 @@ async fn prepare(
     })
 }
 
-async fn intent_event(db: &Db, tenant: &Tenant, now: DateTime<Utc>, ev: &DueEvent) -> Result<Outcome, CardError> {
-    let provider = CardProvider::for_tenant(db, tenant).await?;
-    let payment = match &ev.object_id {
-        Some(intent_id) => card_payments::by_provider_ref(db, tenant.id, intent_id).await?,
-        None => None,
-    };
-    match prepare(tenant, &provider, payment, ev).await? {
-        Prepared::Update { payment_id, event, .. } => {
-            card::apply_event(db, tenant, now, payment_id, &event, Some(&ev.id)).await?;
-            Ok(Outcome::Applied)
-        }
-        Prepared::Nothing => finish(db, tenant.id, &[ev.id.as_str()], "applied", now).await.map(|()| Outcome::Applied),
-        Prepared::Done(outcome) => Ok(outcome),
-    }
-}
-
 async fn finish(db: &Db, tenant: Uuid, ids: &[&str], status: &str, now: DateTime<Utc>) -> Result<(), CardError> {
     let mut tx = db.begin_write().await?;
     provider_events::finish_all(&mut tx, tenant, ids, status, now).await?;
@@ -258,8 +228,10 @@ async fn finish(db: &Db, tenant: Uuid, ids: &[&str], status: &str, now: DateTime
 /// Payment updates applied in one transaction at most.
 const APPLY_BATCH: usize = 250;
 
-/// A tenant and its card provider, read once per batch of events.
-type Setup = Option<(Arc<Tenant>, CardProvider)>;
+/// A tenant and its card provider, read once per batch of events; or what
+/// becomes of its events when either cannot be had (no such tenant: ignored;
+/// the provider cannot be set up or the database read failed: tried again).
+type Setup = Result<(Arc<Tenant>, CardProvider), Outcome>;
 
 /// A claimed event's step, ready to be applied.
 #[derive(Debug, Clone)]
@@ -284,8 +256,9 @@ struct Asked {
 /// intent event concurrently (`parallel` at a time), then the steps are
 /// applied per tenant in transactions of many payments, each of a different
 /// party. A transaction that fails is retried one payment at a time, so one
-/// bad payment holds up no other. Charge and dispute events, and events of a
-/// tenant whose provider cannot be set up, go one by one through [`process`].
+/// bad payment holds up no other. Charge and dispute events are acted on one
+/// by one. Events of no tenant, of a type we do not act on, or whose object
+/// is not one of the tenant's payments are marked ignored together.
 /// Returns each event's outcome, in the given order.
 pub async fn process_all(
     db: &Db,
@@ -295,29 +268,46 @@ pub async fn process_all(
 ) -> Vec<Result<Outcome, CardError>> {
     let mut outcomes: Vec<Option<Result<Outcome, CardError>>> = events.iter().map(|_| None).collect();
     let setups = setups(db, events).await;
-    let payments = payments_of(db, events, setups.keys()).await;
+    // Without them no intent event can be told ours or not: all wait.
+    let payments = payments_of(db, events, setups.keys()).await.map_err(|e| Outcome::Retry(e.to_string()));
 
-    // Ask the provider about every intent event, `parallel` at a time.
+    // Ask the provider about every intent event, `parallel` at a time; charge
+    // and dispute events are acted on one by one meanwhile.
+    let mut asked = Asked::default();
     let permits = Arc::new(tokio::sync::Semaphore::new(parallel.max(1)));
     let mut asks = tokio::task::JoinSet::new();
     for (i, ev) in events.iter().enumerate() {
-        match setups.get(&ev.tenant_id).cloned().flatten() {
-            Some((tenant, provider))
-                if INTENT_EVENTS.contains(&ev.kind.as_str())
-                    && let Some(intent_id) = &ev.object_id
-                    && let Some(payment) = payments.get(&(ev.tenant_id, intent_id.clone())).cloned() =>
-            {
+        let kind = ev.kind.as_str();
+        let setup = setups.get(&ev.tenant_id).cloned().unwrap_or_else(|| Err(Outcome::Retry("no tenant read".into())));
+        let outcome = match setup {
+            Ok((tenant, provider)) if INTENT_EVENTS.contains(&kind) => {
+                let payment = match &payments {
+                    Ok(found) => ev.object_id.as_ref().and_then(|id| found.get(&(ev.tenant_id, id.clone())).cloned()),
+                    Err(why) => {
+                        outcomes[i] = Some(Ok(why.clone()));
+                        continue;
+                    }
+                };
                 let Ok(permit) = permits.clone().acquire_owned().await else { break };
                 let ev = ev.clone();
                 asks.spawn(async move {
                     let _permit = permit;
-                    (i, prepare(&tenant, &provider, Some(payment), &ev).await)
+                    (i, prepare(&tenant, &provider, payment, &ev).await)
                 });
+                continue;
             }
-            _ => outcomes[i] = Some(process(db, now, ev).await),
+            Ok((tenant, provider)) if CHARGE_EVENTS.contains(&kind) => {
+                charge_event(db, &tenant, &provider, now, ev).await
+            }
+            // A type we do not act on.
+            Ok(_) => Ok(Outcome::Ignored),
+            Err(outcome) => Ok(outcome),
+        };
+        match outcome {
+            Ok(Outcome::Ignored) => asked.ignored.entry(ev.tenant_id).or_default().push(i),
+            other => outcomes[i] = Some(other),
         }
     }
-    let mut asked = Asked::default();
     while let Some(done) = asks.join_next().await {
         let Ok((index, prepared)) = done else { continue };
         let tenant = events[index].tenant_id;
@@ -347,7 +337,7 @@ pub async fn process_all(
     }
 
     for (tenant_id, mut ready) in asked.updates {
-        let Some(Some((tenant, _))) = setups.get(&tenant_id) else { continue };
+        let Some(Ok((tenant, _))) = setups.get(&tenant_id) else { continue };
         ready.sort_by_key(|r| r.index);
         for round in rounds(ready, APPLY_BATCH) {
             for (i, result) in apply_round(db, tenant, now, events, &round).await {
@@ -361,17 +351,18 @@ pub async fn process_all(
         .collect()
 }
 
-/// Each tenant of the batch with its provider; `None` when either cannot be
-/// read (its events then go one by one through [`process`]).
+/// Each tenant of the batch with its provider.
 async fn setups(db: &Db, events: &[DueEvent]) -> HashMap<Uuid, Setup> {
     let mut setups = HashMap::new();
     for ev in events {
         if let std::collections::hash_map::Entry::Vacant(slot) = setups.entry(ev.tenant_id) {
             let setup = match tenants::by_id(db, ev.tenant_id).await {
-                Ok(Some(tenant)) => {
-                    CardProvider::for_tenant(db, &tenant).await.ok().map(|provider| (Arc::new(tenant), provider))
-                }
-                _ => None,
+                Ok(Some(tenant)) => match CardProvider::for_tenant(db, &tenant).await {
+                    Ok(provider) => Ok((Arc::new(tenant), provider)),
+                    Err(e) => Err(Outcome::Retry(e.to_string())),
+                },
+                Ok(None) => Err(Outcome::Ignored),
+                Err(e) => Err(Outcome::Retry(e.to_string())),
             };
             slot.insert(setup);
         }
@@ -380,12 +371,12 @@ async fn setups(db: &Db, events: &[DueEvent]) -> HashMap<Uuid, Setup> {
 }
 
 /// The payments behind the intent events, by (tenant, intent id), with one
-/// query per tenant. One not found here is looked up again on its own.
+/// query per tenant. An intent not here is no payment of ours.
 async fn payments_of(
     db: &Db,
     events: &[DueEvent],
     tenants: impl Iterator<Item = &Uuid>,
-) -> HashMap<(Uuid, String), card_payments::CardPayment> {
+) -> Result<HashMap<(Uuid, String), card_payments::CardPayment>, CardError> {
     let mut payments = HashMap::new();
     for &tenant in tenants {
         let refs: Vec<&str> = events
@@ -393,14 +384,10 @@ async fn payments_of(
             .filter(|ev| ev.tenant_id == tenant && INTENT_EVENTS.contains(&ev.kind.as_str()))
             .filter_map(|ev| ev.object_id.as_deref())
             .collect();
-        match card_payments::by_provider_refs(db, tenant, &refs).await {
-            Ok(found) => {
-                payments.extend(found.into_iter().filter_map(|p| Some(((tenant, p.provider_ref.clone()?), p))))
-            }
-            Err(e) => tracing::warn!(error = %e, "payments of provider events not read"),
-        }
+        let found = card_payments::by_provider_refs(db, tenant, &refs).await?;
+        payments.extend(found.into_iter().filter_map(|p| Some(((tenant, p.provider_ref.clone()?), p))));
     }
-    payments
+    Ok(payments)
 }
 
 /// Splits steps (oldest first) into transactions of at most `max`, each
