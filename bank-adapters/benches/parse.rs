@@ -68,26 +68,47 @@ fn parse_lines(bytes: &[u8]) -> usize {
     }
 }
 
-/// Lines per second and MB/s from a few timed runs (median), printed beside
-/// criterion's byte throughput, which cannot carry two units at once.
-fn report(label: &str, bytes: &[u8], f: impl Fn(&[u8]) -> usize) {
-    let mut times: Vec<Duration> = Vec::new();
-    let mut count = 0;
-    for _ in 0..3 {
-        let t = Instant::now();
-        count = black_box(f(black_box(bytes)));
-        times.push(t.elapsed());
+/// One timed run of `f` over `bytes`, and what it counted.
+fn timed(bytes: &[u8], f: fn(&[u8]) -> usize) -> (Duration, usize) {
+    let t = Instant::now();
+    let count = black_box(f(black_box(bytes)));
+    (t.elapsed(), count)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// MB/s and units/s of the parser and of its baseline, from runs that
+/// alternate between the two (the median of each), with the median of the
+/// rounds' ratios: on a shared machine the speed drifts from second to
+/// second, and two runs side by side see the same drift where two criterion
+/// groups, seconds apart, need not. Printed beside criterion's byte
+/// throughput, which cannot carry two units at once.
+fn report(fmt: &str, bytes: &[u8], parse: (&str, fn(&[u8]) -> usize), scan: (&str, fn(&[u8]) -> usize)) {
+    const ROUNDS: usize = 7;
+    let (mut parse_s, mut scan_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut parse_n, mut scan_n) = (0, 0);
+    for _ in 0..ROUNDS {
+        let (p, n) = timed(bytes, parse.1);
+        let (s, m) = timed(bytes, scan.1);
+        (parse_n, scan_n) = (n, m);
+        parse_s.push(p.as_secs_f64());
+        scan_s.push(s.as_secs_f64());
+        ratios.push(s.as_secs_f64() / p.as_secs_f64());
     }
-    times.sort();
-    let secs = times[1].as_secs_f64();
     let mb = bytes.len() as f64 / 1e6;
-    eprintln!(
-        "{label}: {:.1} MB in {:.3} s = {:.1} MB/s, {count} units = {:.0} units/s",
-        mb,
-        secs,
-        mb / secs,
-        count as f64 / secs
-    );
+    for (label, unit, secs, count) in
+        [("parse", parse.0, median(parse_s), parse_n), ("baseline scan", scan.0, median(scan_s), scan_n)]
+    {
+        eprintln!(
+            "{fmt} {label}: {mb:.1} MB in {secs:.3} s = {:.1} MB/s, {count} {unit} = {:.0} {unit}/s",
+            mb / secs,
+            count as f64 / secs
+        );
+    }
+    eprintln!("{fmt} parse / baseline: {:.1}% (median of {ROUNDS} alternating rounds)", 100.0 * median(ratios));
 }
 
 fn bench(c: &mut Criterion) {
@@ -96,8 +117,7 @@ fn bench(c: &mut Criterion) {
         ("mt940", "gen_mt940.py", "mt940-100mb.sta", "lines", "text lines", line_scan as fn(&[u8]) -> usize),
     ] {
         let Some(bytes) = input(generator, file) else { continue };
-        report(&format!("{fmt} parse ({parse_label})"), &bytes, parse_lines);
-        report(&format!("{fmt} baseline scan ({scan_label})"), &bytes, scan);
+        report(fmt, &bytes, (parse_label, parse_lines), (scan_label, scan));
         let mut group = c.benchmark_group(fmt);
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.sample_size(10);
