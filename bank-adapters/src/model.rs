@@ -209,10 +209,7 @@ pub struct Line {
 
 impl Line {
     pub(crate) fn new(scalars: LineScalars, texts: &TextDraft) -> Line {
-        let mut record = Vec::new();
-        texts.pack_into(&mut record);
-        let len = u32::try_from(record.len()).unwrap_or(0);
-        Line::with_texts(scalars, PackedTexts { chunk: Arc::from(record), start: 0, len })
+        Line::with_texts(scalars, texts.pack())
     }
 
     fn with_texts(scalars: LineScalars, texts: PackedTexts) -> Line {
@@ -365,15 +362,93 @@ fn read_leb128(bytes: &[u8], pos: &mut usize) -> Option<usize> {
     }
 }
 
-fn push_leb128(out: &mut Vec<u8>, mut n: usize) {
-    loop {
-        let b = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(b);
-            break;
+/// Writes `n` as LEB128 at `out[pos..]`, returning the position after it.
+/// The callers have made the room ([`leb128_len`] bytes, or five at most).
+fn put_leb128(out: &mut [u8], mut pos: usize, mut n: usize) -> usize {
+    while n >= 0x80 {
+        if let Some(b) = out.get_mut(pos) {
+            *b = (n & 0x7f) as u8 | 0x80;
         }
-        out.push(b | 0x80);
+        pos += 1;
+        n >>= 7;
+    }
+    if let Some(b) = out.get_mut(pos) {
+        *b = n as u8;
+    }
+    pos + 1
+}
+
+/// The bytes [`put_leb128`] takes for `n`.
+fn leb128_len(n: usize) -> usize {
+    if n < 0x80 {
+        return 1;
+    }
+    (usize::BITS - n.leading_zeros()).div_ceil(7) as usize
+}
+
+/// [`TextDraft::encode_into`] copies texts in whole blocks of this size (one
+/// for most references) rather than by `memcpy` calls, where the buffers
+/// have the room past the text.
+const BLOCK: usize = 32;
+
+/// Copies `src[from..from + len]` to `dst[to..]`. A text that fits in a
+/// block (most) is copied as one whole block, a constant length that
+/// compiles to moves, when both buffers have the room: up to `BLOCK - 1`
+/// bytes past either end are read and overwritten too.
+#[inline]
+fn copy_text_at(src: &[u8], from: usize, len: usize, dst: &mut [u8], to: usize) {
+    if len <= BLOCK
+        && let (Some(s), Some(d)) = (src.get(from..from + BLOCK), dst.get_mut(to..to + BLOCK))
+    {
+        d.copy_from_slice(s);
+    } else if let (Some(s), Some(d)) = (src.get(from..from + len), dst.get_mut(to..to + len)) {
+        d.copy_from_slice(s);
+    }
+}
+
+/// Grows `buf` with zeros to at least `len` bytes, at least doubling it so
+/// that a growing buffer is zeroed in few, large steps. Out of line: a
+/// buffer reaches its size within the first lines.
+#[cold]
+#[inline(never)]
+fn grow(buf: &mut Vec<u8>, len: usize) {
+    buf.resize(len.max(buf.len() * 2), 0);
+}
+
+/// `dst.copy_from_slice(src)` (of equal lengths), with the short texts that
+/// are most of them copied as two overlapping words instead of by a
+/// `memcpy` call.
+#[inline]
+fn copy_text(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if dst.len() != n {
+        return;
+    }
+    if (8..=16).contains(&n) {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..].copy_from_slice(&src[n - 8..]);
+    } else if (17..=32).contains(&n) {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..].copy_from_slice(&src[n - 16..]);
+    } else {
+        dst.copy_from_slice(src);
+    }
+}
+
+/// `a == b`, with the short texts that are most of them compared as two
+/// overlapping words instead of by a `memcmp` call.
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if b.len() != n {
+        return false;
+    }
+    if (8..=16).contains(&n) {
+        a[..8] == b[..8] && a[n - 8..] == b[n - 8..]
+    } else if (17..=32).contains(&n) {
+        a[..16] == b[..16] && a[n - 16..] == b[n - 16..]
+    } else {
+        a == b
     }
 }
 
@@ -389,59 +464,185 @@ pub(crate) fn trim(s: &str) -> &str {
 
 /// Scratch space where a parser collects a line's texts before packing them;
 /// reused from line to line so that reading allocates once per line.
-#[derive(Debug, Default)]
+///
+/// Parsers mostly set fields in field order, each once. While they do, the
+/// draft builds the line's record itself, in the [`PackedTexts`] format
+/// (repeats as references included), so that packing is one copy. A field
+/// set out of order, set again or made absent turns the draft "unsorted":
+/// texts are then only appended, and packing encodes the record from `spans`.
+#[derive(Debug)]
 pub(crate) struct TextDraft {
-    buf: String,
-    /// Where each field's text is in `buf`; meaningful for the fields in `present`.
-    spans: [(u32, u32); FIELD_COUNT],
+    /// While sorted, the record up to `end`: two bytes left for the bit set
+    /// (written when packing), then a head and a text per field. Its length
+    /// only grows: the bytes past `end` are scratch, which lets
+    /// [`Self::encode_into`] copy texts out in whole blocks.
+    buf: Vec<u8>,
+    end: usize,
+    /// Where each field's text is in `buf` (start, length); meaningful for
+    /// the fields in `present`. Sixteen entries, one per bit of `present`,
+    /// so that an index taken from a bit needs no bounds check.
+    spans: [(usize, usize); 16],
     /// Bit `i` set: field `i` has a (non-empty) text.
     present: u16,
+    /// The fields after which a text cannot simply go at the end of the
+    /// record: those set so far, or all of them once the draft is unsorted.
+    blocked: u16,
+    /// Bit `n % 64` set: a text of length `n` is in the record. A text of
+    /// a new length repeats none, so most need no search for an earlier copy.
+    lengths: u64,
+}
+
+impl Default for TextDraft {
+    fn default() -> Self {
+        TextDraft { buf: Vec::new(), end: 2, spans: Default::default(), present: 0, blocked: 0, lengths: 0 }
+    }
 }
 
 impl TextDraft {
     pub fn clear(&mut self) {
-        self.buf.clear();
+        self.end = 2;
         self.present = 0;
+        self.blocked = 0;
+        self.lengths = 0;
+    }
+
+    fn unsorted(&self) -> bool {
+        // No field has bit 15.
+        self.blocked == u16::MAX
     }
 
     /// Sets a field to `value` trimmed; a blank value makes it absent.
+    /// Inlined: the callers pass field constants, and a call costs as much as the usual case.
+    #[inline(always)]
     pub fn set(&mut self, field: TextField, value: &str) {
-        let value = trim(value);
+        let value = trim(value).as_bytes();
         if value.is_empty() {
-            self.present &= !(1 << field.index());
-            return;
+            self.remove(field);
+        } else if !self.try_append(field, value) {
+            self.set_with(field, value.len(), |d| copy_text(d, value));
         }
-        let start = self.buf.len();
-        self.buf.push_str(value);
-        self.put(field, start);
     }
 
-    /// Records that `field` is the text from `start` to the end of `buf`.
-    fn put(&mut self, field: TextField, start: usize) {
-        let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(self.buf.len() - start)) else {
-            // Unreachable under the 200 MiB input limit; dropping is safer than panicking.
-            return;
+    /// Makes `field` absent.
+    #[inline]
+    fn remove(&mut self, field: TextField) {
+        let bit = 1u16 << field.index();
+        if self.present & bit != 0 {
+            self.present &= !bit;
+            // Its text stays in the record.
+            self.blocked = u16::MAX;
+        }
+    }
+
+    /// The usual case of [`Self::set`], small enough to inline: a text of 1
+    /// to 63 bytes (a one-byte head) for a field after those set so far goes
+    /// at the end of the record, as a reference if it repeats an earlier
+    /// field's text. False, having done nothing, otherwise.
+    #[inline(always)]
+    fn try_append(&mut self, field: TextField, value: &[u8]) -> bool {
+        let (i, len) = (field.index(), value.len());
+        if self.blocked >> i != 0 || !(1..64).contains(&len) {
+            return false;
+        }
+        let head = self.end;
+        // Nothing changes before the buffer is known to have room: the
+        // general case grows it.
+        let (span, end) = if let Some(j) = self.repeat_of(i, value) {
+            let Some(h) = self.buf.get_mut(head) else { return false };
+            *h = (j << 1 | 1) as u8;
+            (self.spans[j], head + 1)
+        } else {
+            let end = head + 1 + len;
+            let Some((h, text)) = self.buf.get_mut(head..end).and_then(|r| r.split_first_mut()) else {
+                return false;
+            };
+            *h = (len << 1) as u8;
+            copy_text(text, value);
+            self.lengths |= 1 << len;
+            ((head + 1, len), end)
         };
-        self.spans[field.index()] = (s, l);
-        self.present |= 1 << field.index();
+        self.spans[i] = span;
+        self.end = end;
+        self.present |= 1 << i;
+        self.blocked |= 1 << i;
+        true
     }
 
     /// Sets a field to `a` and `b` joined by a space, each trimmed, as
     /// `set(field, format!("{} {}", a.trim(), b.trim()).trim())` would, without the temporary.
+    #[inline]
     pub fn set_pair(&mut self, field: TextField, a: &str, b: &str) {
         let (a, b) = (trim(a), trim(b));
         if a.is_empty() || b.is_empty() {
             self.set(field, if a.is_empty() { b } else { a });
+        } else {
+            self.set_joined(field, a, b);
+        }
+    }
+
+    /// [`Self::set_pair`] with both parts present.
+    fn set_joined(&mut self, field: TextField, a: &str, b: &str) {
+        self.set_with(field, a.len() + 1 + b.len(), |d| {
+            let (da, db) = d.split_at_mut(a.len());
+            da.copy_from_slice(a.as_bytes());
+            if let Some((space, db)) = db.split_first_mut() {
+                *space = b' ';
+                db.copy_from_slice(b.as_bytes());
+            }
+        });
+    }
+
+    /// Sets `field` to the `len` bytes that `write` puts in the slice it is
+    /// given (absent when `len` is 0).
+    fn set_with(&mut self, field: TextField, len: usize, write: impl FnOnce(&mut [u8])) {
+        let i = field.index();
+        let bit = 1u16 << i;
+        if len == 0 {
+            self.remove(field);
             return;
         }
-        let start = self.buf.len();
-        self.buf.push_str(a);
-        self.buf.push(' ');
-        self.buf.push_str(b);
-        self.put(field, start);
+        // Set again, or before a field already set: the record cannot just grow.
+        if self.blocked >> i != 0 {
+            self.blocked = u16::MAX;
+        }
+        let unsorted = self.unsorted();
+        let head = self.end;
+        // Room for the head, at most 5 bytes for a text shorter than 4 GiB.
+        let start = if unsorted { head } else { head + leb128_len(len << 1) };
+        let end = start + len;
+        if self.buf.len() < end + BLOCK {
+            grow(&mut self.buf, end + BLOCK);
+        }
+        let Some(text) = self.buf.get_mut(start..end) else { return };
+        write(text);
+        self.present |= bit;
+        if !unsorted {
+            self.blocked |= bit;
+            if let Some(j) = self.repeat_of(i, self.text((start, len))) {
+                // A reference instead of the text.
+                self.spans[i] = self.spans[j];
+                self.end = put_leb128(&mut self.buf, head, j << 1 | 1);
+                return;
+            }
+            self.lengths |= 1 << (len & 63);
+            put_leb128(&mut self.buf, head, len << 1);
+        }
+        self.spans[i] = (start, len);
+        self.end = end;
+    }
+
+    /// While sorted: the first field before `i` (all those set) whose text
+    /// is `text`. None without a search when no field has its length.
+    #[inline(always)]
+    fn repeat_of(&self, i: usize, text: &[u8]) -> Option<usize> {
+        if self.lengths & (1 << (text.len() & 63)) == 0 {
+            return None;
+        }
+        self.earlier_copy(i, text)
     }
 
     /// Sets a field only when it is still absent.
+    #[inline]
     pub fn set_if_absent(&mut self, field: TextField, value: &str) {
         if !self.is_set(field) {
             self.set(field, value);
@@ -463,69 +664,94 @@ impl TextDraft {
         if !self.is_set(field) {
             return None;
         }
-        let (s, l) = self.spans[field.index()];
-        self.buf.get(s as usize..(s as usize + l as usize))
+        std::str::from_utf8(self.text(self.spans[field.index()])).ok()
     }
 
-    /// At least the length that [`Self::pack_into`] appends.
-    fn packed_len_bound(&self) -> usize {
-        // Each record head takes at most 5 bytes (texts are shorter than 4 GiB).
-        2 + self.buf.len() + FIELD_COUNT * 5
+    fn text(&self, (start, len): (usize, usize)) -> &[u8] {
+        self.buf.get(start..start + len).unwrap_or_default()
     }
 
-    fn span_text(&self, (s, l): (u32, u32)) -> &[u8] {
-        self.buf.as_bytes().get(s as usize..(s as usize).saturating_add(l as usize)).unwrap_or_default()
+    /// Writes the packed texts (see [`PackedTexts`]) at `out[at..]`, growing
+    /// `out` as needed, and returns where they end.
+    #[inline]
+    fn pack_into(&self, out: &mut Vec<u8>, at: usize) -> usize {
+        if self.unsorted() {
+            return self.encode_into(out, at);
+        }
+        // The record is ready: a copy, with its bit set in front.
+        let end = at + self.end;
+        if out.len() < end {
+            grow(out, end);
+        }
+        if let (Some(d), Some(s)) = (out.get_mut(at..end), self.buf.get(..self.end)) {
+            d.copy_from_slice(s);
+            if let Some(d) = d.get_mut(..2) {
+                d.copy_from_slice(&self.present.to_le_bytes());
+            }
+        }
+        end
     }
 
-    /// Appends the packed texts to `out` (see [`PackedTexts`]). A text equal
-    /// to an earlier field's (an MT940 end-to-end id that repeats the entry
-    /// reference) is stored as that field's index, not a second time.
-    fn pack_into(&self, out: &mut Vec<u8>) {
-        out.reserve(self.packed_len_bound());
-        out.extend_from_slice(&self.present.to_le_bytes());
-        // One branch per field, which lines of one kind all take the same way,
-        // rather than a loop over the fields present, which branches
-        // differently from line to line and so mispredicts.
-        for (i, &span) in self.spans.iter().enumerate() {
-            if self.present & (1 << i) == 0 {
+    /// [`Self::pack_into`] for an unsorted draft: the record encoded from
+    /// `spans`. `out` keeps [`BLOCK`] bytes of room after it.
+    #[inline(never)]
+    fn encode_into(&self, out: &mut Vec<u8>, at: usize) -> usize {
+        // The bit set, then at most 5 bytes per head (texts are shorter than
+        // 4 GiB) and the texts, copied in blocks.
+        let bound = at + 2 + FIELD_COUNT * 5 + self.end + BLOCK;
+        if out.len() < bound {
+            grow(out, bound);
+        }
+        let Some(dst) = out.get_mut(at..) else { return at };
+        if let Some(d) = dst.get_mut(..2) {
+            d.copy_from_slice(&self.present.to_le_bytes());
+        }
+        let mut pos = 2;
+        let mut lengths = 0u64;
+        let mut rest = self.present;
+        while rest != 0 {
+            let i = (rest.trailing_zeros() & 15) as usize;
+            rest &= rest - 1;
+            let (start, len) = self.spans[i];
+            let length_bit = 1u64 << (len & 63);
+            if lengths & length_bit != 0
+                && let Some(j) = self.earlier_copy(i, self.text((start, len)))
+            {
+                pos = put_leb128(dst, pos, j << 1 | 1);
                 continue;
             }
-            match self.earlier_copy(i, span) {
-                Some(j) => push_leb128(out, j << 1 | 1),
-                None => {
-                    push_leb128(out, (span.1 as usize) << 1);
-                    out.extend_from_slice(self.span_text(span));
-                }
-            }
+            lengths |= length_bit;
+            pos = put_leb128(dst, pos, len << 1);
+            copy_text_at(&self.buf, start, len, dst, pos);
+            pos += len;
         }
+        at + pos
     }
 
-    /// The first field before `i` with the same text as `span`, when that is
-    /// longer than one byte (a one-byte record is no longer than its reference).
-    fn earlier_copy(&self, i: usize, span: (u32, u32)) -> Option<usize> {
-        if span.1 < 2 {
-            return None;
-        }
-        let text = self.span_text(span);
+    /// The first field before `i` whose text is `text`. A text equal to an
+    /// earlier field's (an MT940 end-to-end id that repeats the entry
+    /// reference) is packed as that field's index, not a second time.
+    #[inline(always)]
+    fn earlier_copy(&self, i: usize, text: &[u8]) -> Option<usize> {
         let mut earlier = self.present & ((1 << i) - 1);
         while earlier != 0 {
-            let j = earlier.trailing_zeros() as usize;
+            let j = (earlier.trailing_zeros() & 15) as usize;
             earlier &= earlier - 1;
             // Lengths first: a byte comparison only for a likely repeat.
-            let other = self.spans.get(j).copied().unwrap_or_default();
-            if other.1 == span.1 && self.span_text(other) == text {
+            let other = self.spans[j];
+            if other.1 == text.len() && same_text(self.text(other), text) {
                 return Some(j);
             }
         }
         None
     }
 
-    #[cfg(test)]
+    /// The packed texts in an allocation of their own.
     fn pack(&self) -> PackedTexts {
         let mut record = Vec::new();
-        self.pack_into(&mut record);
-        let len = u32::try_from(record.len()).unwrap_or(0);
-        PackedTexts { chunk: Arc::from(record), start: 0, len }
+        let len = self.pack_into(&mut record, 0);
+        let chunk = Arc::from(record.get(..len).unwrap_or_default());
+        PackedTexts { chunk, start: 0, len: u32::try_from(len).unwrap_or(0) }
     }
 }
 
@@ -533,7 +759,10 @@ impl TextDraft {
 /// sharing one allocation: no allocation (and no free) per line.
 #[derive(Debug, Default)]
 pub(crate) struct LineArena {
+    /// The packed texts of the staged lines, up to `used`; the bytes after
+    /// are scratch, reused from chunk to chunk, for the next lines'.
     chunk: Vec<u8>,
+    used: usize,
     staged: Vec<(LineScalars, u32, u32)>,
 }
 
@@ -542,15 +771,15 @@ const ARENA_CHUNK: usize = 64 * 1024;
 
 impl LineArena {
     /// Stages a line; [`Self::drain_into`] turns it into a [`Line`].
+    #[inline]
     pub fn push(&mut self, scalars: LineScalars, texts: &TextDraft) {
-        let start = self.chunk.len();
-        texts.pack_into(&mut self.chunk);
-        let (Ok(s), Ok(l)) = (u32::try_from(start), u32::try_from(self.chunk.len() - start)) else {
-            // Unreachable: a chunk is handed out once it passes 64 KiB, and a line's texts are bounded by the field limit.
-            self.chunk.truncate(start);
-            return;
-        };
-        self.staged.push((scalars, s, l));
+        let end = texts.pack_into(&mut self.chunk, self.used);
+        // Unreachable failure: a chunk is handed out once it passes 64 KiB,
+        // and a line's texts are bounded by the field limit.
+        if let (Ok(s), Ok(l)) = (u32::try_from(self.used), u32::try_from(end - self.used)) {
+            self.staged.push((scalars, s, l));
+            self.used = end;
+        }
     }
 
     pub fn staged(&self) -> usize {
@@ -558,19 +787,18 @@ impl LineArena {
     }
 
     pub fn is_full(&self) -> bool {
-        self.chunk.len() >= ARENA_CHUNK
+        self.used >= ARENA_CHUNK
     }
 
     /// Appends the staged lines to `lines`, in order.
     pub fn drain_into(&mut self, lines: &mut Vec<Line>) {
         if !self.staged.is_empty() {
-            let chunk: Arc<[u8]> = Arc::from(&self.chunk[..]);
-            lines.reserve(self.staged.len());
-            for (scalars, start, len) in self.staged.drain(..) {
-                lines.push(Line::with_texts(scalars, PackedTexts { chunk: Arc::clone(&chunk), start, len }));
-            }
+            let chunk: Arc<[u8]> = Arc::from(self.chunk.get(..self.used).unwrap_or_default());
+            lines.extend(self.staged.drain(..).map(|(scalars, start, len)| {
+                Line::with_texts(scalars, PackedTexts { chunk: Arc::clone(&chunk), start, len })
+            }));
         }
-        self.chunk.clear();
+        self.used = 0;
     }
 }
 
@@ -616,12 +844,78 @@ mod tests {
         assert_eq!(packed.get(TextField::Remittance), Some("x"));
         assert_eq!(packed.get(TextField::CounterpartyName), Some("x"));
         assert_eq!(packed.get(TextField::BankReference), None);
-        // The bit set, four heads, three texts (the end-to-end id is a reference).
-        assert_eq!(packed.bytes().len(), 2 + 4 + 15 + 1 + 1);
+        // The bit set, four heads, two texts (the end-to-end id and the name are references).
+        assert_eq!(packed.bytes().len(), 2 + 4 + 15 + 1);
         d.set(TextField::ReturnReason, &"é".repeat(100));
         let packed = d.pack();
         assert_eq!(packed.get(TextField::ReturnReason), Some("é".repeat(100).as_str()));
         assert_eq!(packed.get(TextField::EndToEndId), Some("E2E3EB146685257"));
+    }
+
+    #[test]
+    fn repeats_survive_overwrites_and_clears() {
+        let mut d = TextDraft::default();
+        // A repeat set before the field it repeats: the earlier field holds the text.
+        d.set(TextField::CounterpartyName, "SAME");
+        d.set(TextField::BankReference, "SAME");
+        d.set(TextField::Remittance, "SAME");
+        // The first holder overwritten, another cleared: the others keep the text.
+        d.set(TextField::BankReference, "OTHER");
+        d.set(TextField::Remittance, " ");
+        d.set_if_absent(TextField::CounterpartyName, "NOT SET");
+        d.set_pair(TextField::AdditionalInfo, " OTH", "ER ");
+        d.set_pair(TextField::ReturnReason, "", "OTHER");
+        let packed = d.pack();
+        for (field, text) in [
+            (TextField::CounterpartyName, Some("SAME")),
+            (TextField::BankReference, Some("OTHER")),
+            (TextField::Remittance, None),
+            (TextField::AdditionalInfo, Some("OTH ER")),
+            (TextField::ReturnReason, Some("OTHER")),
+        ] {
+            assert_eq!(packed.get(field), text, "{field:?}");
+            assert_eq!(d.get(field), text, "{field:?}");
+        }
+        // The bit set, four heads, "SAME", "OTHER" and "OTH ER"; ReturnReason refers to BankReference.
+        assert_eq!(packed.bytes().len(), 2 + 4 + 4 + 5 + 6);
+        // A new line starts empty.
+        d.clear();
+        d.set(TextField::Remittance, "SAME");
+        assert_eq!(d.pack().get(TextField::Remittance), Some("SAME"));
+        assert_eq!(d.pack().get(TextField::CounterpartyName), None);
+    }
+
+    #[test]
+    fn packing_does_not_depend_on_the_order_texts_are_set() {
+        let long = "L".repeat(70); // a two-byte head
+        let over_a_block = "RF1291840300000096530 and more than 32 bytes";
+        let texts = [
+            (TextField::EntryReference, "E2E3EB146685257"),
+            (TextField::BankReference, "x"),
+            (TextField::EndToEndId, "E2E3EB146685257"),
+            (TextField::CreditorReference, over_a_block),
+            (TextField::Remittance, long.as_str()),
+            (TextField::AdditionalInfo, "x"),
+            (TextField::CounterpartyName, long.as_str()),
+            (TextField::ReturnReason, over_a_block),
+        ];
+        let mut in_order = TextDraft::default();
+        for &(field, text) in &texts {
+            in_order.set(field, text);
+        }
+        let mut reversed = TextDraft::default();
+        for &(field, text) in texts.iter().rev() {
+            reversed.set(field, text);
+        }
+        assert!(!in_order.unsorted() && reversed.unsorted());
+        let packed = in_order.pack();
+        assert_eq!(packed.bytes(), reversed.pack().bytes());
+        for &(field, text) in &texts {
+            assert_eq!(packed.get(field), Some(text), "{field:?}");
+        }
+        assert_eq!(packed.get(TextField::TransactionId), None);
+        // The bit set, eight heads (one of two bytes), and four texts: four heads are references.
+        assert_eq!(packed.bytes().len(), 2 + 8 + 1 + 15 + 1 + over_a_block.len() + 70);
     }
 
     #[test]

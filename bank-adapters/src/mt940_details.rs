@@ -4,10 +4,10 @@
 use crate::camt_lines::is_placeholder;
 use crate::model::{TextDraft, TextField, trim};
 use crate::rf_scan::first_rf_candidate;
-use crate::scan::BytePositions;
+use crate::scan::{each_position, find_either};
 
 /// What a key of the slash form means for the line; `Other` keys only end the value before them.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Key {
     Eref,
     Remi,
@@ -20,19 +20,95 @@ enum Key {
 
 /// Keys of the slash form that start a new value (ABN AMRO, ING, Rabobank,
 /// and the generator's `/EREF/../REMI/SCOR/../ORDP/NAME/..`).
-fn slash_key(tok: &[u8]) -> Option<Key> {
-    Some(match tok {
-        b"EREF" => Key::Eref,
-        b"REMI" => Key::Remi,
-        b"NAME" => Key::Name,
-        b"IBAN" => Key::Iban,
-        b"CNTP" => Key::Cntp,
-        b"RTRN" => Key::Rtrn,
-        b"BIC" | b"ORDP" | b"BENM" | b"TRTP" | b"MARF" | b"CSID" | b"PURP" | b"ISDT" | b"ULTC" | b"ULTD" | b"ULTB"
-        | b"SVCL" | b"CREF" | b"BUSP" | b"BATCH" | b"ADDR" | b"CITY" | b"IREF" | b"OCMT" | b"CHGS" | b"EXCH"
-        | b"PREF" => Key::Other,
-        _ => return None,
-    })
+const KEYS: [(&[u8], Key); 28] = [
+    (b"EREF", Key::Eref),
+    (b"REMI", Key::Remi),
+    (b"NAME", Key::Name),
+    (b"IBAN", Key::Iban),
+    (b"CNTP", Key::Cntp),
+    (b"RTRN", Key::Rtrn),
+    (b"BIC", Key::Other),
+    (b"ORDP", Key::Other),
+    (b"BENM", Key::Other),
+    (b"TRTP", Key::Other),
+    (b"MARF", Key::Other),
+    (b"CSID", Key::Other),
+    (b"PURP", Key::Other),
+    (b"ISDT", Key::Other),
+    (b"ULTC", Key::Other),
+    (b"ULTD", Key::Other),
+    (b"ULTB", Key::Other),
+    (b"SVCL", Key::Other),
+    (b"CREF", Key::Other),
+    (b"BUSP", Key::Other),
+    (b"BATCH", Key::Other),
+    (b"ADDR", Key::Other),
+    (b"CITY", Key::Other),
+    (b"IREF", Key::Other),
+    (b"OCMT", Key::Other),
+    (b"CHGS", Key::Other),
+    (b"EXCH", Key::Other),
+    (b"PREF", Key::Other),
+];
+
+/// A key with the '/' that ends it, as the little-endian bytes of a word.
+#[derive(Clone, Copy)]
+struct KeySlot {
+    /// The key's bytes, then '/'.
+    pattern: u64,
+    /// The bytes of a word that `pattern` covers; 0 in an empty slot, with a
+    /// `pattern` that a masked word cannot equal.
+    mask: u64,
+    key: Key,
+    len: usize,
+}
+
+/// The slot of a token by its first four bytes (the three of `BIC` and '/'):
+/// the top six bits of a multiplicative hash. The multiplier was searched for
+/// so that the keys fall in distinct slots; building [`KEY_SLOTS`] checks that.
+const fn key_slot(word: u64) -> usize {
+    ((word as u32).wrapping_mul(0x9e37_846d) >> 26) as usize
+}
+
+/// [`KEYS`] by [`key_slot`], so that telling whether a token is a key takes one probe.
+const KEY_SLOTS: [KeySlot; 64] = {
+    let mut slots = [KeySlot { pattern: 1, mask: 0, key: Key::Other, len: 0 }; 64];
+    let mut i = 0;
+    while i < KEYS.len() {
+        let (name, key) = KEYS[i];
+        let mut pattern = b'/' as u64;
+        let mut j = name.len();
+        while j > 0 {
+            j -= 1;
+            pattern = pattern << 8 | name[j] as u64;
+        }
+        let slot = &mut slots[key_slot(pattern)];
+        assert!(slot.mask == 0, "two slash keys share a slot: change the multiplier of key_slot");
+        *slot = KeySlot { pattern, mask: (1 << (8 * (name.len() + 1))) - 1, key, len: name.len() };
+        i += 1;
+    }
+    slots
+};
+
+/// The key that the token starting at `start` is, and where its value
+/// starts; the end of the text ends a token as a '/' does.
+#[inline]
+fn key_at(b: &[u8], start: usize) -> Option<(Key, usize)> {
+    // Keys are at most five bytes: the next eight bytes hold a key and its '/'.
+    // `start + 8 <= b.len()`, written so that it needs no overflow check.
+    let word = if start < b.len().saturating_sub(7) {
+        b.get(start..start + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()).map_or(0, u64::from_le_bytes)
+    } else {
+        tail_word(b.get(start..).unwrap_or_default())
+    };
+    let slot = KEY_SLOTS[key_slot(word)];
+    (word & slot.mask == slot.pattern).then_some((slot.key, start + slot.len + 1))
+}
+
+/// The last bytes of a text (fewer than eight), then '/' for its end.
+#[inline(never)]
+fn tail_word(tail: &[u8]) -> u64 {
+    tail.iter().rev().fold(u64::from(b'/'), |w, &c| w << 8 | u64::from(c))
 }
 
 /// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
@@ -144,38 +220,31 @@ fn read_german(s: &str, texts: &mut TextDraft) {
     texts.set(TextField::CounterpartyAccount, &account);
 }
 
-/// The values run from after `/KEY/` to the `/` before the next key, so each
-/// is a slice of `s`: the same text as joining the key's `/`-separated parts.
 fn read_slash(s: &str, texts: &mut TextDraft) {
-    let mut current: Option<(Key, usize)> = None;
-    let mut tok_start = 0;
+    slash_values(s, |key, value| slash_field(key, value, texts));
+}
+
+/// Calls `f` with each key of the slash form but `Other` and its value, in
+/// order. The values run from after `/KEY/` to the `/` before the next key, so
+/// each is a slice of `s`: the same text as joining the key's `/`-separated parts.
+#[inline]
+fn slash_values<'s>(s: &'s str, mut f: impl FnMut(Key, &'s str)) {
     let b = s.as_bytes();
+    // The key whose value is being read and where that value starts; `Other`
+    // keys only end the value before them, so they open none. A key starts
+    // the text or follows a '/'; the text usually starts with '/'.
+    let mut open = if b.first() == Some(&b'/') { None } else { key_at(b, 0).filter(|&(key, _)| key != Key::Other) };
     // Tokens are short and the slashes close together: found a word at a time.
-    let mut slashes = BytePositions::new(b, b'/');
-    loop {
-        let tok_end = slashes.next();
-        let end = tok_end.unwrap_or(b.len());
-        // Keys have three to five letters.
-        if (3..=5).contains(&(end - tok_start))
-            && let Some(next) = b.get(tok_start..end).and_then(slash_key)
-        {
-            // `Other` keys only end the value before them.
-            if let Some((key, value_start)) = current
-                && key != Key::Other
-            {
-                slash_field(key, value_between(s, value_start, tok_start.saturating_sub(1)), texts);
+    each_position(b, b'/', |p| {
+        if let Some((next, value_start)) = key_at(b, p + 1) {
+            if let Some((key, from)) = open {
+                f(key, value_between(s, from, p));
             }
-            current = Some((next, end + 1));
+            open = (next != Key::Other).then_some((next, value_start));
         }
-        match tok_end {
-            Some(e) => tok_start = e + 1,
-            None => break,
-        }
-    }
-    if let Some((key, value_start)) = current
-        && key != Key::Other
-    {
-        slash_field(key, value_between(s, value_start, s.len()), texts);
+    });
+    if let Some((key, from)) = open {
+        f(key, value_between(s, from, s.len()));
     }
 }
 
@@ -183,17 +252,32 @@ fn value_between(s: &str, start: usize, end: usize) -> &str {
     if start >= end { "" } else { s.get(start..end).unwrap_or_default() }
 }
 
-fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
+/// `value` without the '/' at its ends, then trimmed.
+fn strip_value(value: &str) -> &str {
+    // Ends that are visible ASCII other than '/' (the usual case) leave nothing to strip or trim.
+    let plain = |c: Option<&u8>| c.is_some_and(|&c| c.is_ascii_graphic() && c != b'/');
+    if plain(value.as_bytes().first()) && plain(value.as_bytes().last()) {
+        return value;
+    }
     // '/' is ASCII, so stripping it byte by byte keeps to character boundaries.
     let b = value.as_bytes();
     let start = b.iter().position(|&c| c != b'/').unwrap_or(b.len());
     let end = b.iter().rposition(|&c| c != b'/').map_or(start, |e| e + 1);
-    let value = trim(value.get(start..end).unwrap_or_default());
+    trim(value.get(start..end).unwrap_or_default())
+}
+
+// Out of line: the walk over the slashes keeps its registers.
+#[inline(never)]
+fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
+    let value = strip_value(value);
     if value.is_empty() {
         return;
     }
     match key {
-        Key::Eref if !is_placeholder(value) => texts.set_if_absent(TextField::EndToEndId, value),
+        // The placeholders have six or eleven letters: most references are told apart without comparing.
+        Key::Eref if !(matches!(value.len(), 6 | 11) && is_placeholder(value)) => {
+            texts.set_if_absent(TextField::EndToEndId, value);
+        }
         Key::Remi => read_remi(value, texts),
         Key::Name => texts.set_if_absent(TextField::CounterpartyName, value),
         Key::Iban => texts.set_if_absent(TextField::CounterpartyAccount, value),
@@ -218,7 +302,7 @@ fn read_remi(value: &str, texts: &mut TextDraft) {
         texts.set_if_absent(TextField::Remittance, rest.trim_start_matches('/'));
     } else if let Some(rest) = value.strip_prefix("SCOR/") {
         // A batch can list several references joined by '+': the first is the line's.
-        let first_end = BytePositions::either(rest.as_bytes(), b'+', b'/').next().unwrap_or(rest.len());
+        let first_end = find_either(rest.as_bytes(), b'+', b'/').unwrap_or(rest.len());
         texts.set_if_absent(TextField::CreditorReference, rest.get(..first_end).unwrap_or_default());
         if rest.as_bytes().get(first_end..).is_some_and(|r| r.contains(&b'+')) {
             texts.set_if_absent(TextField::Remittance, rest);
@@ -244,6 +328,71 @@ mod tests {
         let mut scratch = String::new();
         read_details(raw, join_lines(raw, &mut scratch), &mut t);
         t
+    }
+
+    /// The keys and values of the slash form found the plain way: split at
+    /// every '/', compare every token with the key list.
+    fn naive_values(s: &str) -> Vec<(Key, &str)> {
+        let mut out = Vec::new();
+        let mut open: Option<(Key, usize)> = None;
+        let mut start = 0;
+        for tok in s.split('/') {
+            let end = start + tok.len();
+            if let Some(&(_, next)) = KEYS.iter().find(|(name, _)| *name == tok.as_bytes()) {
+                if let Some((key, from)) = open {
+                    out.push((key, s.get(from..start.saturating_sub(1)).unwrap_or("")));
+                }
+                open = (next != Key::Other).then_some((next, end + 1));
+            }
+            start = end + 1;
+        }
+        if let Some((key, from)) = open {
+            out.push((key, s.get(from..).unwrap_or("")));
+        }
+        out
+    }
+
+    #[test]
+    fn slash_keys_match_a_token_split() {
+        // Keys, near-keys, separators and text, joined at random.
+        let parts: Vec<&str> =
+            "/|//|EREF|REMI|NAME|IBAN|CNTP|RTRN|BIC|BATCH|ORDP|PREF|SCOR|USTD|E2E1|RF18539007547034|+| \
+             |x|\u{e9}|NOTPROVIDED|EREFX|ERE|BATC|BICX|\0\0\0\0|ULTD|eref|BATCHX|ABCDEFGHIJ"
+                .split('|')
+                .collect();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for round in 0..20_000 {
+            let count = next(14);
+            let s: String = (0..count).map(|_| parts[next(parts.len())]).collect();
+            let s = if round % 2 == 0 { format!("/{s}") } else { s };
+            let mut found = Vec::new();
+            slash_values(&s, |key, value| found.push((key, value)));
+            assert_eq!(found, naive_values(&s), "{s:?}");
+        }
+        for s in ["", "/", "EREF", "/EREF", "/EREF/", "/BIC", "/BATCH/", "/NAME/x/BIC", "/NAME/x/BATCH", "/EREF//NAME/"]
+        {
+            let mut found = Vec::new();
+            slash_values(s, |key, value| found.push((key, value)));
+            assert_eq!(found, naive_values(s), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn values_stripped_and_trimmed() {
+        for v in
+            ["", "/", "//", "a", "/a/", " a ", "/ a /", "a/", "/a", "a b", " /a", "a\u{a0}", "\u{e9}", "NOTPROVIDED/"]
+        {
+            let b = v.as_bytes();
+            let start = b.iter().position(|&c| c != b'/').unwrap_or(b.len());
+            let end = b.iter().rposition(|&c| c != b'/').map_or(start, |e| e + 1);
+            assert_eq!(strip_value(v), v[start..end].trim(), "{v:?}");
+        }
     }
 
     #[test]

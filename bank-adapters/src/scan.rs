@@ -20,6 +20,33 @@ struct Needle {
 }
 
 impl Needle {
+    fn one(byte: u8) -> Self {
+        Needle { splat: u64::from(byte) * ONES, fold: 0 }
+    }
+
+    /// Either of two bytes that differ in a single bit.
+    fn either(a: u8, b: u8) -> Self {
+        debug_assert_eq!((a ^ b).count_ones(), 1);
+        // Setting that bit maps both bytes to `a | b`, and no other byte to it.
+        Needle { splat: u64::from(a | b) * ONES, fold: u64::from(a ^ b) * ONES }
+    }
+
+    /// Where the needle first occurs in `hay`: whole words without bound
+    /// checks, and no iterator state to keep.
+    #[inline]
+    fn first(self, hay: &[u8]) -> Option<usize> {
+        let at = |base: usize, mask: u64| (mask != 0).then(|| base + (mask.trailing_zeros() / 8) as usize);
+        let (words, tail) = hay.as_chunks::<8>();
+        let mut base = 0;
+        for w in words {
+            if let Some(p) = at(base, self.hits(u64::from_le_bytes(*w))) {
+                return Some(p);
+            }
+            base += 8;
+        }
+        if tail.is_empty() { None } else { at(base, self.tail_hits(hay, base, tail.len())) }
+    }
+
     /// The high bit of each lane of `word` that is a hit.
     #[inline]
     fn hits(self, word: u64) -> u64 {
@@ -34,6 +61,18 @@ impl Needle {
     fn word_hits(self, hay: &[u8], at: usize) -> u64 {
         match hay.get(at..at + 8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
             Some(w) => self.hits(u64::from_le_bytes(w)),
+            None => self.last_word_hits(hay, at),
+        }
+    }
+
+    /// The hits in the last `tail` bytes of `hay` (one to seven, from `at`),
+    /// inline when `hay` has a whole word to load.
+    #[inline]
+    fn tail_hits(self, hay: &[u8], at: usize, tail: usize) -> u64 {
+        debug_assert!((1..8).contains(&tail) && at + tail == hay.len());
+        match hay.last_chunk::<8>() {
+            // The last eight bytes end with the tail: their hits shifted down to start at `at`.
+            Some(last) => self.hits(u64::from_le_bytes(*last)) >> (8 * (8 - tail)),
             None => self.last_word_hits(hay, at),
         }
     }
@@ -68,7 +107,7 @@ pub(crate) struct BytePositions<'a> {
 impl<'a> BytePositions<'a> {
     #[inline]
     pub fn new(hay: &'a [u8], needle: u8) -> Self {
-        Self::start(hay, Needle { splat: u64::from(needle) * ONES, fold: 0 })
+        Self::start(hay, Needle::one(needle))
     }
 
     /// Positions of an ASCII letter in either case.
@@ -82,9 +121,7 @@ impl<'a> BytePositions<'a> {
     /// cases of a letter, `+` and `/`).
     #[inline]
     pub fn either(hay: &'a [u8], a: u8, b: u8) -> Self {
-        debug_assert_eq!((a ^ b).count_ones(), 1);
-        // Setting that bit maps both bytes to `a | b`, and no other byte to it.
-        Self::start(hay, Needle { splat: u64::from(a | b) * ONES, fold: u64::from(a ^ b) * ONES })
+        Self::start(hay, Needle::either(a, b))
     }
 
     #[inline]
@@ -113,9 +150,40 @@ impl Iterator for BytePositions<'_> {
     }
 }
 
+/// Calls `f` with each position of `needle` in `hay`, in order: the walk of
+/// [`BytePositions`] without an iterator's state to keep between hits, and
+/// whole words taken without bound checks.
+#[inline]
+pub(crate) fn each_position(hay: &[u8], needle: u8, mut f: impl FnMut(usize)) {
+    let needle = Needle::one(needle);
+    let mut hits_at = |mut mask: u64, base: usize| {
+        while mask != 0 {
+            f(base + (mask.trailing_zeros() / 8) as usize);
+            mask &= mask - 1;
+        }
+    };
+    let (words, tail) = hay.as_chunks::<8>();
+    // A counter rather than `enumerate`, and `base` recomputed for the tail
+    // rather than carried out of the loop: both measured to cost fewer instructions.
+    let mut base = 0;
+    for w in words {
+        hits_at(needle.hits(u64::from_le_bytes(*w)), base);
+        base += 8;
+    }
+    if !tail.is_empty() {
+        let base = 8 * words.len();
+        hits_at(needle.tail_hits(hay, base, tail.len()), base);
+    }
+}
+
 /// Where `needle` first occurs in `hay`.
 pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    BytePositions::new(hay, needle).next()
+    Needle::one(needle).first(hay)
+}
+
+/// Where `a` or `b` (see [`BytePositions::either`]) first occurs in `hay`.
+pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
+    Needle::either(a, b).first(hay)
 }
 
 #[cfg(test)]
@@ -135,8 +203,22 @@ mod tests {
                 assert_eq!(BytePositions::new(hay, needle).collect::<Vec<_>>(), naive(hay, needle), "{len} {needle}");
             }
         }
+        for len in 0..text.len() {
+            let hay = &text[..len];
+            for needle in [0u8, b'/', 0x7f] {
+                let mut found = Vec::new();
+                each_position(hay, needle, |p| found.push(p));
+                assert_eq!(found, naive(hay, needle), "{len} {needle}");
+            }
+        }
         let slashes = b"/EREF/E2E1//REMI/SCOR/RF18/";
         assert_eq!(BytePositions::new(slashes, b'/').collect::<Vec<_>>(), naive(slashes, b'/'));
+        for len in 0..text.len() {
+            let hay = &text[..len];
+            for needle in [0u8, b'/', 0x7f] {
+                assert_eq!(find_byte(hay, needle), naive(hay, needle).first().copied(), "{len} {needle}");
+            }
+        }
         assert_eq!(find_byte(b"ab\ncd", b'\n'), Some(2));
         assert_eq!(find_byte(b"abcd", b'\n'), None);
     }
@@ -147,6 +229,10 @@ mod tests {
         let expected: Vec<usize> =
             hay.iter().enumerate().filter(|(_, b)| matches!(b, b'+' | b'/')).map(|(i, _)| i).collect();
         assert_eq!(BytePositions::either(hay, b'+', b'/').collect::<Vec<_>>(), expected);
+        for len in 0..hay.len() {
+            let first = expected.iter().copied().find(|&p| p < len);
+            assert_eq!(find_either(&hay[..len], b'+', b'/'), first, "{len}");
+        }
     }
 
     #[test]
