@@ -190,7 +190,7 @@ impl BalanceDraft {
         };
         let cents = Money::parse(&self.amount, Money::NO_CCY)?.cents;
         let direction =
-            self.direction.ok_or((ErrorKind::Invalid, format!("{} balance without CdtDbtInd", self.code)))?;
+            self.direction.ok_or_else(|| (ErrorKind::Invalid, format!("{} balance without CdtDbtInd", self.code)))?;
         let balance = Balance { amount_cents: direction.signed(cents), date: self.date };
         match preference {
             Some(p) => {
@@ -401,8 +401,9 @@ impl EntryDraft {
 
     /// Turns the finished entry into lines on `stmt`, and runs the batch check.
     pub fn finish(&mut self, stmt: &mut StatementDraft, index: u32) -> Result<(), Fail> {
-        let amount = self.amount.ok_or((ErrorKind::Amount, format!("entry {} has no Amt", index + 1)))?;
-        let direction = self.direction.ok_or((ErrorKind::Invalid, format!("entry {} has no CdtDbtInd", index + 1)))?;
+        let amount = self.amount.ok_or_else(|| (ErrorKind::Amount, format!("entry {} has no Amt", index + 1)))?;
+        let direction =
+            self.direction.ok_or_else(|| (ErrorKind::Invalid, format!("entry {} has no CdtDbtInd", index + 1)))?;
         if stmt.first_entry_ccy == [0; 3] {
             stmt.first_entry_ccy = amount.ccy;
         }
