@@ -454,6 +454,7 @@ fn same_text(a: &[u8], b: &[u8]) -> bool {
 
 /// `s.trim()`, skipping the Unicode whitespace search when both ends are
 /// visible ASCII characters (the usual case), or there is nothing to trim.
+#[inline]
 pub(crate) fn trim(s: &str) -> &str {
     match (s.as_bytes().first(), s.as_bytes().last()) {
         (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
@@ -649,6 +650,16 @@ impl TextDraft {
         }
     }
 
+    /// [`Self::set_if_absent`] for a value the caller has trimmed and found
+    /// not empty: no second look at its ends.
+    #[inline(always)]
+    pub fn set_trimmed_if_absent(&mut self, field: TextField, value: &str) {
+        debug_assert!(!value.is_empty() && trim(value).len() == value.len());
+        if !self.is_set(field) && !self.try_append(field, value.as_bytes()) {
+            self.set_with(field, value.len(), |d| copy_text(d, value.as_bytes()));
+        }
+    }
+
     pub fn set_opt(&mut self, field: TextField, value: Option<&str>) {
         if let Some(v) = value {
             self.set(field, v);
@@ -805,6 +816,25 @@ impl LineArena {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn set_trimmed_if_absent_is_set_if_absent() {
+        let mut a = TextDraft::default();
+        let mut b = TextDraft::default();
+        for (field, value) in [
+            (TextField::EndToEndId, "E2E1"),
+            (TextField::CounterpartyName, "E2E1"),
+            (TextField::EndToEndId, "other"),
+            (TextField::Remittance, "x"),
+        ] {
+            a.set_if_absent(field, value);
+            b.set_trimmed_if_absent(field, value);
+        }
+        for field in [TextField::EndToEndId, TextField::CounterpartyName, TextField::Remittance] {
+            assert_eq!(a.get(field), b.get(field));
+        }
+        assert_eq!(format!("{:?}", a.pack()), format!("{:?}", b.pack()));
+    }
 
     #[test]
     fn packed_texts_round_trip() {

@@ -157,8 +157,17 @@ pub(crate) fn join_lines<'a>(raw: &'a str, scratch: &'a mut String) -> &'a str {
 /// `breaks` (in order), as the reader recorded them: no search needed.
 pub(crate) fn join_at<'a>(raw: &'a str, breaks: &[usize], scratch: &'a mut String) -> &'a str {
     debug_assert!(breaks.iter().all(|&i| raw.as_bytes().get(i) == Some(&b'\n')));
-    if breaks.is_empty() {
-        return raw;
+    match *breaks {
+        [] => return raw,
+        // The usual field of two lines: one copy, then the tail moved over the
+        // break; the '\n' at `i` is a character of its own, before the end.
+        [i] if raw.as_bytes().get(i) == Some(&b'\n') => {
+            scratch.clear();
+            scratch.push_str(raw);
+            scratch.remove(i);
+            return scratch;
+        }
+        _ => {}
     }
     scratch.clear();
     let mut last = 0;
@@ -221,14 +230,15 @@ fn read_german(s: &str, texts: &mut TextDraft) {
 }
 
 fn read_slash(s: &str, texts: &mut TextDraft) {
-    slash_values(s, |key, value| slash_field(key, value, texts));
+    slash_values(s, |key, from, to| slash_field(key, s, from, to, texts));
 }
 
-/// Calls `f` with each key of the slash form but `Other` and its value, in
-/// order. The values run from after `/KEY/` to the `/` before the next key, so
-/// each is a slice of `s`: the same text as joining the key's `/`-separated parts.
+/// Calls `f` with each key of the slash form but `Other` and where its value
+/// starts and ends in `s`, in order. The values run from after `/KEY/` to the
+/// `/` before the next key, so each is a slice of `s`: the same text as
+/// joining the key's `/`-separated parts.
 #[inline]
-fn slash_values<'s>(s: &'s str, mut f: impl FnMut(Key, &'s str)) {
+fn slash_values(s: &str, mut f: impl FnMut(Key, usize, usize)) {
     let b = s.as_bytes();
     // The key whose value is being read and where that value starts; `Other`
     // keys only end the value before them, so they open none. A key starts
@@ -238,13 +248,13 @@ fn slash_values<'s>(s: &'s str, mut f: impl FnMut(Key, &'s str)) {
     each_position(b, b'/', |p| {
         if let Some((next, value_start)) = key_at(b, p + 1) {
             if let Some((key, from)) = open {
-                f(key, value_between(s, from, p));
+                f(key, from, p);
             }
             open = (next != Key::Other).then_some((next, value_start));
         }
     });
     if let Some((key, from)) = open {
-        f(key, value_between(s, from, s.len()));
+        f(key, from, s.len());
     }
 }
 
@@ -266,21 +276,23 @@ fn strip_value(value: &str) -> &str {
     trim(value.get(start..end).unwrap_or_default())
 }
 
-// Out of line: the walk over the slashes keeps its registers.
+/// Reads the value `s[from..to]` of `key`. Out of line, and slicing the value
+/// itself: the walk over the slashes keeps its registers.
 #[inline(never)]
-fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
-    let value = strip_value(value);
+fn slash_field(key: Key, s: &str, from: usize, to: usize, texts: &mut TextDraft) {
+    let value = strip_value(value_between(s, from, to));
     if value.is_empty() {
         return;
     }
+    // `value` is trimmed and not empty from here on.
     match key {
         // The placeholders have six or eleven letters: most references are told apart without comparing.
         Key::Eref if !(matches!(value.len(), 6 | 11) && is_placeholder(value)) => {
-            texts.set_if_absent(TextField::EndToEndId, value);
+            texts.set_trimmed_if_absent(TextField::EndToEndId, value);
         }
         Key::Remi => read_remi(value, texts),
-        Key::Name => texts.set_if_absent(TextField::CounterpartyName, value),
-        Key::Iban => texts.set_if_absent(TextField::CounterpartyAccount, value),
+        Key::Name => texts.set_trimmed_if_absent(TextField::CounterpartyName, value),
+        Key::Iban => texts.set_trimmed_if_absent(TextField::CounterpartyAccount, value),
         Key::Cntp => {
             // ING: /CNTP/account/BIC/name/city/
             let mut p = value.split('/');
@@ -291,19 +303,23 @@ fn slash_field(key: Key, value: &str, texts: &mut TextDraft) {
                 texts.set_if_absent(TextField::CounterpartyName, name);
             }
         }
-        Key::Rtrn => texts.set_if_absent(TextField::ReturnReason, value),
+        Key::Rtrn => texts.set_trimmed_if_absent(TextField::ReturnReason, value),
         Key::Eref | Key::Other => {}
     }
 }
 
-/// `/REMI/USTD//free text/`, `/REMI/STRD/CUR/reference/`, `/REMI/SCOR/RF../`, or plain text.
+/// `/REMI/USTD//free text/`, `/REMI/STRD/CUR/reference/`, `/REMI/SCOR/RF../`, or plain
+/// text; `value` is trimmed and not empty.
 fn read_remi(value: &str, texts: &mut TextDraft) {
     if let Some(rest) = value.strip_prefix("USTD") {
         texts.set_if_absent(TextField::Remittance, rest.trim_start_matches('/'));
     } else if let Some(rest) = value.strip_prefix("SCOR/") {
         // A batch can list several references joined by '+': the first is the line's.
         let first_end = find_either(rest.as_bytes(), b'+', b'/').unwrap_or(rest.len());
-        texts.set_if_absent(TextField::CreditorReference, rest.get(..first_end).unwrap_or_default());
+        let first = trim(rest.get(..first_end).unwrap_or_default());
+        if !first.is_empty() {
+            texts.set_trimmed_if_absent(TextField::CreditorReference, first);
+        }
         if rest.as_bytes().get(first_end..).is_some_and(|r| r.contains(&b'+')) {
             texts.set_if_absent(TextField::Remittance, rest);
         }
@@ -315,7 +331,7 @@ fn read_remi(value: &str, texts: &mut TextDraft) {
             texts.set_if_absent(TextField::Remittance, reference);
         }
     } else {
-        texts.set_if_absent(TextField::Remittance, value);
+        texts.set_trimmed_if_absent(TextField::Remittance, value);
     }
 }
 
@@ -372,13 +388,13 @@ mod tests {
             let s: String = (0..count).map(|_| parts[next(parts.len())]).collect();
             let s = if round % 2 == 0 { format!("/{s}") } else { s };
             let mut found = Vec::new();
-            slash_values(&s, |key, value| found.push((key, value)));
+            slash_values(&s, |key, from, to| found.push((key, value_between(&s, from, to))));
             assert_eq!(found, naive_values(&s), "{s:?}");
         }
         for s in ["", "/", "EREF", "/EREF", "/EREF/", "/BIC", "/BATCH/", "/NAME/x/BIC", "/NAME/x/BATCH", "/EREF//NAME/"]
         {
             let mut found = Vec::new();
-            slash_values(s, |key, value| found.push((key, value)));
+            slash_values(s, |key, from, to| found.push((key, value_between(s, from, to))));
             assert_eq!(found, naive_values(s), "{s:?}");
         }
     }
@@ -393,6 +409,33 @@ mod tests {
             let end = b.iter().rposition(|&c| c != b'/').map_or(start, |e| e + 1);
             assert_eq!(strip_value(v), v[start..end].trim(), "{v:?}");
         }
+    }
+
+    #[test]
+    fn join_at_matches_join_lines() {
+        let texts =
+            ["", "a", "\n", "ab\ncd", "\nab", "ab\n", "a\n\nb", "\u{e9}\n\u{e9}x\ny\u{1f600}", "/EREF/1\n/NAME/K"];
+        for raw in texts {
+            let breaks: Vec<usize> = raw.match_indices('\n').map(|(i, _)| i).collect();
+            let (mut a, mut b) = (String::new(), String::new());
+            assert_eq!(join_at(raw, &breaks, &mut a), join_lines(raw, &mut b), "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn values_with_spaces_and_empty_parts() {
+        let t = read("/EREF/ E2E-9 /REMI/SCOR/ RF18539007547034 +RF712348231/NAME/ A B /RTRN/ AC04 ");
+        assert_eq!(t.get(TextField::EndToEndId), Some("E2E-9"));
+        assert_eq!(t.get(TextField::CreditorReference), Some("RF18539007547034"));
+        assert_eq!(t.get(TextField::Remittance), Some("RF18539007547034 +RF712348231"));
+        assert_eq!(t.get(TextField::CounterpartyName), Some("A B"));
+        assert_eq!(t.get(TextField::ReturnReason), Some("AC04"));
+        // An empty first reference sets none; a later value of the same key still can.
+        let t = read("/REMI/SCOR/ +RF18/REMI/SCOR/RF712348231");
+        assert_eq!(t.get(TextField::CreditorReference), Some("RF712348231"));
+        let t = read("/REMI/ Rechnung 4 /NAME/ /NAME/x");
+        assert_eq!(t.get(TextField::Remittance), Some("Rechnung 4"));
+        assert_eq!(t.get(TextField::CounterpartyName), Some("x"));
     }
 
     #[test]

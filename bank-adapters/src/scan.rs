@@ -182,6 +182,7 @@ pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
 }
 
 /// Where `a` or `b` (see [`BytePositions::either`]) first occurs in `hay`.
+#[inline]
 pub(crate) fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
     Needle::either(a, b).first(hay)
 }
