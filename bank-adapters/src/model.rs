@@ -435,6 +435,17 @@ fn copy_text(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// Writes a text shorter than 64 bytes at `record[at..]` with its one-byte
+/// head (see [`TextDraft::try_append`]), and returns its span.
+#[inline(always)]
+fn put_text(record: &mut [u8], at: usize, text: &[u8]) -> (usize, usize) {
+    if let Some((head, dst)) = record.get_mut(at..at + 1 + text.len()).and_then(|r| r.split_first_mut()) {
+        *head = (text.len() << 1) as u8;
+        copy_text(dst, text);
+    }
+    (at + 1, text.len())
+}
+
 /// `a == b`, with the short texts that are most of them compared as two
 /// overlapping words instead of by a `memcmp` call.
 #[inline]
@@ -522,6 +533,64 @@ impl TextDraft {
         } else if !self.try_append(field, value) {
             self.set_with(field, value.len(), |d| copy_text(d, value));
         }
+    }
+
+    /// [`Self::set`] for a value the caller has already trimmed and found
+    /// non-empty: the same result without trimming it again.
+    #[inline(always)]
+    pub fn set_trimmed(&mut self, field: TextField, value: &str) {
+        debug_assert!(!value.is_empty() && trim(value).len() == value.len(), "{value:?}");
+        let value = value.as_bytes();
+        if !self.try_append(field, value) {
+            self.set_with(field, value.len(), |d| copy_text(d, value));
+        }
+    }
+
+    /// [`Self::clear`], then [`Self::set_trimmed`] of each of two texts
+    /// (already trimmed; an empty one leaves its field absent), for two
+    /// fields in field order: the references that open an MT940 line.
+    /// Written with the draft's state in locals, which the copies of the
+    /// texts would otherwise make the compiler reload; long texts, or a
+    /// buffer without the room, go the general way.
+    #[inline(always)]
+    pub fn reset_with(&mut self, (fa, a): (TextField, &str), (fb, b): (TextField, &str)) {
+        let (ia, ib) = (fa.index(), fb.index());
+        debug_assert!(ia < ib);
+        // A one-byte head and the text for each (at most: the second may be a repeat).
+        let room = 2 + usize::from(!a.is_empty()) + a.len() + usize::from(!b.is_empty()) + b.len();
+        let Some(record) = self.buf.get_mut(..room).filter(|_| a.len() < 64 && b.len() < 64) else {
+            self.clear();
+            for (field, text) in [(fa, a), (fb, b)] {
+                if !text.is_empty() {
+                    self.set_trimmed(field, text);
+                }
+            }
+            return;
+        };
+        let (mut end, mut present, mut lengths) = (2, 0u16, 0u64);
+        if !a.is_empty() {
+            self.spans[ia] = put_text(record, end, a.as_bytes());
+            (end, present, lengths) = (end + 1 + a.len(), 1 << ia, 1 << a.len());
+        }
+        if !b.is_empty() {
+            if present != 0 && same_text(a.as_bytes(), b.as_bytes()) {
+                // A repeat of the first: a reference to it, as `try_append` writes one.
+                if let Some(head) = record.get_mut(end) {
+                    *head = (ia << 1 | 1) as u8;
+                }
+                self.spans[ib] = self.spans[ia];
+                end += 1;
+            } else {
+                self.spans[ib] = put_text(record, end, b.as_bytes());
+                end += 1 + b.len();
+                lengths |= 1 << b.len();
+            }
+            present |= 1 << ib;
+        }
+        self.end = end;
+        self.present = present;
+        self.blocked = present;
+        self.lengths = lengths;
     }
 
     /// Makes `field` absent.
@@ -654,9 +723,8 @@ impl TextDraft {
     /// not empty: no second look at its ends.
     #[inline(always)]
     pub fn set_trimmed_if_absent(&mut self, field: TextField, value: &str) {
-        debug_assert!(!value.is_empty() && trim(value).len() == value.len());
-        if !self.is_set(field) && !self.try_append(field, value.as_bytes()) {
-            self.set_with(field, value.len(), |d| copy_text(d, value.as_bytes()));
+        if !self.is_set(field) {
+            self.set_trimmed(field, value);
         }
     }
 
@@ -859,6 +927,37 @@ mod tests {
         assert_eq!(line.end_to_end_id(), Some("E2E"));
         assert_eq!(line.return_reason(), None);
         assert_eq!(line.entry_reference(), None);
+    }
+
+    #[test]
+    fn reset_with_is_clear_and_set() {
+        let long = "L".repeat(70);
+        let texts = ["", "A", "E2E3EB146685257", "TMB0000000000001", long.as_str(), "é"];
+        // A fresh draft (no room: the general way) and a used one (the fast way).
+        for used in [false, true] {
+            for a in texts {
+                for b in texts {
+                    let (mut fast, mut slow) = (TextDraft::default(), TextDraft::default());
+                    if used {
+                        for d in [&mut fast, &mut slow] {
+                            d.set(TextField::Remittance, &"x".repeat(300));
+                        }
+                    }
+                    fast.reset_with((TextField::EntryReference, a), (TextField::BankReference, b));
+                    slow.clear();
+                    slow.set(TextField::EntryReference, a);
+                    slow.set(TextField::BankReference, b);
+                    assert_eq!(fast.pack(), slow.pack(), "{a:?} {b:?}");
+                    // The state after: the same record once more fields are set.
+                    for d in [&mut fast, &mut slow] {
+                        d.set(TextField::EndToEndId, b);
+                        d.set(TextField::Remittance, a);
+                        d.set(TextField::EntryReference, "again");
+                    }
+                    assert_eq!(fast.pack(), slow.pack(), "{a:?} {b:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -520,20 +520,23 @@ impl Reader {
     fn line_61(&mut self, content: &str) -> Step {
         let b = content.as_bytes();
         let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
-        let mut p = 0usize;
-        let value = b.get(0..6).and_then(yymmdd).ok_or_else(|| {
+        // The value date and the entry date that may follow it, read together.
+        let [y1, y2, rest @ ..] = head_10(b);
+        let (pairs, not_digit) = digit_pairs(rest);
+        let value = ymd(y1, y2, pairs, not_digit).ok_or_else(|| {
             let text = content.get(0..6).unwrap_or_default();
             self.err(ErrorKind::Date, format!(":61: malformed value date {text:?}"), col(0))
         })?;
-        p += 6;
+        let mut p = 6;
         let mut entry = None;
-        if let Some(mmdd) = b.get(p..p + 4).filter(|d| d.iter().all(u8::is_ascii_digit)) {
-            entry = Some(entry_date(value, mmdd).ok_or_else(|| {
+        if not_digit >> 32 == 0 {
+            let [_, _, month, day] = pairs;
+            entry = Some(entry_date(value, (month, day)).ok_or_else(|| {
                 let text = content.get(p..p + 4).unwrap_or_default();
                 self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(p))
             })?);
             p += 4;
-        } else if b.get(p..p + 4) == Some(b"    ") {
+        } else if rest[4..] == *b"    " {
             p += 4;
         }
         // C and RD credit the account; D and RC debit it (a reversed credit takes the money back).
@@ -563,8 +566,9 @@ impl Reader {
             self.err(ErrorKind::Amount, format!(":61: {}", e.describe(text)), col(amount_start))
         })?;
         // Transaction type: one letter and three characters (NTRF, NMSC, FCHK...).
-        if b.get(p).is_some_and(u8::is_ascii_alphabetic)
-            && b.get(p + 1..p + 4).is_some_and(|t| t.iter().all(|c| c.is_ascii_alphanumeric() || *c == b' '))
+        if let Some(&[letter, ref tail @ ..]) = b.get(p..p + 4)
+            && letter.is_ascii_alphabetic()
+            && tail.iter().all(|&c| TYPE_TAIL[usize::from(c)])
         {
             p += 4;
         }
@@ -677,18 +681,36 @@ impl Reader {
     }
 }
 
+/// The bytes that may follow the letter of a `:61:` transaction type:
+/// letters, digits and space. A table: one load per byte instead of three
+/// range tests.
+static TYPE_TAIL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        table[c] = b.is_ascii_alphanumeric() || b == b' ';
+        c += 1;
+    }
+    table
+};
+
 /// A new line's texts from its `:61:` field.
 fn set_61_texts(t: &mut TextDraft, refs: Refs<'_>) {
-    t.clear();
-    let customer_ref = trim(refs.customer_ref);
-    if !is_placeholder(customer_ref) {
-        t.set(TextField::EntryReference, customer_ref);
+    let customer_ref = (TextField::EntryReference, reference(refs.customer_ref));
+    t.reset_with(customer_ref, (TextField::BankReference, reference(refs.bank_ref)));
+    // Most lines have neither part; with neither, the field stays absent.
+    if !refs.extra.is_empty() || !refs.supplementary.is_empty() {
+        t.set_pair(TextField::AdditionalInfo, refs.extra, refs.supplementary);
     }
-    let bank_ref = trim(refs.bank_ref);
-    if !is_placeholder(bank_ref) {
-        t.set(TextField::BankReference, bank_ref);
-    }
-    t.set_pair(TextField::AdditionalInfo, refs.extra, refs.supplementary);
+}
+
+/// A reference trimmed; empty when it is a placeholder.
+#[inline(always)]
+fn reference(text: &str) -> &str {
+    let text = trim(text);
+    // Placeholders have 6 or 11 letters: most references skip the comparison.
+    if matches!(text.len(), 6 | 11) && is_placeholder(text) { "" } else { text }
 }
 
 fn into_statement(m: Message) -> Statement {
@@ -719,38 +741,84 @@ fn year_of(yy: u16) -> u16 {
 
 /// A day past the end of the month (German banks' 30/360 value dates, `160230`)
 /// is read as the month's last day; anything else invalid is refused.
+#[inline]
 fn lenient_date(year: u16, month: u8, day: u8) -> Option<Date> {
-    if (1..=12).contains(&month) && (29..=31).contains(&day) {
+    // Every month has 28 days: only a later day needs the month's length.
+    if (29..=31).contains(&day) && (1..=12).contains(&month) {
         return Date::new(year, month, day.min(days_in_month(year, month)));
     }
     Date::new(year, month, day)
 }
 
+/// The date of the `yymmdd` text of `y1, y2` and the first two of `pairs`,
+/// read by [`digit_pairs`] with its `not_digit` mask.
+#[inline(always)]
+fn ymd(y1: u8, y2: u8, [mm, dd, ..]: [u8; 4], not_digit: u64) -> Option<Date> {
+    let yy = two_digits(y1, y2).filter(|_| not_digit & 0xffff_ffff == 0)?;
+    lenient_date(year_of(u16::from(yy)), mm, dd)
+}
+
+/// The first ten bytes of `b`, padded with bytes that are no digits (nor
+/// spaces) when it is shorter.
+#[inline(always)]
+fn head_10(b: &[u8]) -> [u8; 10] {
+    if let Some(head) = b.first_chunk::<10>() {
+        return *head;
+    }
+    let mut head = [0xff; 10];
+    if let Some(h) = head.get_mut(..b.len()) {
+        h.copy_from_slice(b);
+    }
+    head
+}
+
 /// Two ASCII digits as a number.
+#[inline(always)]
 fn two_digits(hi: u8, lo: u8) -> Option<u8> {
     (hi.is_ascii_digit() && lo.is_ascii_digit()).then(|| (hi - b'0') * 10 + (lo - b'0'))
 }
 
+const LOW_NIBBLES: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+/// `'0'` in every byte of a word.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Eight ASCII bytes read as four two-digit numbers (`"03020303"` is
+/// `[3, 2, 3, 3]`), in one word rather than digit by digit; and a mask that
+/// is non-zero in the bytes that are no digits (whose numbers mean nothing).
+#[inline(always)]
+fn digit_pairs(bytes: [u8; 8]) -> ([u8; 4], u64) {
+    let w = u64::from_le_bytes(bytes);
+    // A byte is no digit when its high nibble is not 3, or its low nibble
+    // is above 9 (then adding 6 carries into the high nibble).
+    let not_digit = ((w & HIGH_NIBBLES) ^ ZEROS) | (((w & LOW_NIBBLES) + 0x0606_0606_0606_0606) & HIGH_NIBBLES);
+    let d = w & LOW_NIBBLES;
+    // Each pair of bytes: ten times its first digit (the lower byte) plus its second.
+    let [a, _, b, _, c, _, e, _] =
+        ((d & 0x00ff_00ff_00ff_00ff) * 10 + ((d >> 8) & 0x00ff_00ff_00ff_00ff)).to_le_bytes();
+    ([a, b, c, e], not_digit)
+}
+
 fn yymmdd(s: &[u8]) -> Option<Date> {
     let &[y1, y2, m1, m2, d1, d2] = s else { return None };
-    let (y, m, d) = (two_digits(y1, y2)?, two_digits(m1, m2)?, two_digits(d1, d2)?);
-    lenient_date(year_of(u16::from(y)), m, d)
+    let (pairs, not_digit) = digit_pairs([m1, m2, d1, d2, b'0', b'0', b'0', b'0']);
+    ymd(y1, y2, pairs, not_digit)
 }
 
 /// The entry date has no year: take the value date's, moved by one when the
 /// months are far apart (booked in early January for a late-December value).
-fn entry_date(value: Date, mmdd: &[u8]) -> Option<Date> {
-    let &[m1, m2, d1, d2] = mmdd else { return None };
-    let (m, d) = (two_digits(m1, m2)?, two_digits(d1, d2)?);
+#[inline]
+fn entry_date(value: Date, (month, day): (u8, u8)) -> Option<Date> {
     let vm = value.month();
-    let year = if m > vm && m - vm > 6 {
+    // Both months are below 100: no overflow.
+    let year = if month > vm + 6 {
         value.year().checked_sub(1)?
-    } else if vm > m && vm - m > 6 {
+    } else if vm > month + 6 {
         value.year().checked_add(1)?
     } else {
         value.year()
     };
-    lenient_date(year, m, d)
+    lenient_date(year, month, day)
 }
 
 #[cfg(test)]
@@ -764,9 +832,70 @@ mod tests {
         assert_eq!(yymmdd(b"16123"), None);
         assert_eq!(yymmdd(b"16 231"), None);
         let v = yymmdd(b"141231").unwrap();
-        assert_eq!(entry_date(v, b"0102").map(|d| d.to_string()), Some("2015-01-02".into()));
+        assert_eq!(entry_date(v, (1, 2)).map(|d| d.to_string()), Some("2015-01-02".into()));
         let v = yymmdd(b"150102").unwrap();
-        assert_eq!(entry_date(v, b"1231").map(|d| d.to_string()), Some("2014-12-31".into()));
+        assert_eq!(entry_date(v, (12, 31)).map(|d| d.to_string()), Some("2014-12-31".into()));
+    }
+
+    #[test]
+    fn digit_pairs_test_every_byte() {
+        assert_eq!(digit_pairs(*b"03020312"), ([3, 2, 3, 12], 0));
+        assert_eq!(digit_pairs(*b"99000109").0, [99, 0, 1, 9]);
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"12345678";
+                bytes[at] = b;
+                let not_digit = digit_pairs(bytes).1.to_le_bytes();
+                for (i, n) in not_digit.iter().enumerate() {
+                    assert_eq!(*n != 0, i == at && !b.is_ascii_digit(), "{b:#x} at {at}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn statement_line_forms() {
+        let line = |l61: &str| {
+            let text = format!(":20:S\n:25:A\n:60F:C250302EUR0,00\n:61:{l61}\n:62F:C250303EUR0,00\n");
+            parse_slice(text.as_bytes(), crate::ParseOptions::default().legacy_encoding)
+                .map(|f| f.statements[0].lines[0].clone())
+                .map_err(|e| e.to_string())
+        };
+        let date = |d: Option<Date>| d.map(|d| d.to_string());
+        let l = line("2503020303C62,68NTRFE2E1//B1").unwrap();
+        assert_eq!((date(l.value_date), date(l.booking_date)), (Some("2025-03-02".into()), Some("2025-03-03".into())));
+        assert_eq!((l.amount_cents, l.entry_reference(), l.bank_reference()), (Some(6268), Some("E2E1"), Some("B1")));
+        // No entry date, or four spaces for it.
+        for l61 in ["250302D1,00NMSCREF", "250302    D1,00NMSCREF"] {
+            let l = line(l61).unwrap();
+            assert_eq!(date(l.booking_date), Some("2025-03-02".into()), "{l61}");
+            assert_eq!(l.entry_reference(), Some("REF"), "{l61}");
+        }
+        // An entry date in the next year; a 30/360 value date.
+        assert_eq!(date(line("1412310102C1,00NTRF").unwrap().booking_date), Some("2015-01-02".into()));
+        assert_eq!(date(line("160230C1,00NTRF").unwrap().value_date), Some("2016-02-29".into()));
+        // Placeholders and blanks leave a reference out; a repeat is kept.
+        let l = line("250302C1,00NTRFNONREF//notprovided").unwrap();
+        assert_eq!((l.entry_reference(), l.bank_reference()), (None, None));
+        let l = line("250302C1,00NTRF NONREFX // ABC ").unwrap();
+        assert_eq!((l.entry_reference(), l.bank_reference()), (Some("NONREFX"), Some("ABC")));
+        let l = line("250302C1,00NTRFABC//ABC").unwrap();
+        assert_eq!((l.entry_reference(), l.bank_reference()), (Some("ABC"), Some("ABC")));
+        let long = "R".repeat(70);
+        let l = line(&format!("250302C1,00NTRF{long}//{long}")).unwrap();
+        assert_eq!((l.entry_reference(), l.bank_reference()), (Some(long.as_str()), Some(long.as_str())));
+        // Errors, with their columns; a field too short for both dates.
+        assert_eq!(line("25030").unwrap_err(), "date error at line 4, column 5: :61: malformed value date \"\"");
+        assert_eq!(line("250302").unwrap_err(), "invalid error at line 4, column 11: :61: no debit/credit mark");
+        assert_eq!(line("250302031").unwrap_err(), "invalid error at line 4, column 11: :61: no debit/credit mark");
+        assert_eq!(
+            line("2503021399C1,00NTRF").unwrap_err(),
+            "date error at line 4, column 11: :61: malformed entry date \"1399\""
+        );
+        assert_eq!(
+            line("25133103C1,00NTRF").unwrap_err(),
+            "date error at line 4, column 5: :61: malformed value date \"251331\""
+        );
     }
 
     #[test]
