@@ -87,7 +87,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 /// groups, seconds apart, need not. Printed beside criterion's byte
 /// throughput, which cannot carry two units at once.
 fn report(fmt: &str, bytes: &[u8], parse: (&str, fn(&[u8]) -> usize), scan: (&str, fn(&[u8]) -> usize)) {
-    const ROUNDS: usize = 7;
+    const ROUNDS: usize = 11;
     let (mut parse_s, mut scan_s, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut parse_n, mut scan_n) = (0, 0);
     for _ in 0..ROUNDS {
