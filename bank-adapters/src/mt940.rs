@@ -135,6 +135,17 @@ pub(crate) fn parse_reader<R: BufRead>(mut input: R, legacy: &'static Encoding) 
 /// written to memory and read back at every call of every line.
 type Step<T = ()> = Result<T, Box<ParseError>>;
 
+/// The dates that open a `:61:` field, read from its first ten bytes `head`;
+/// `len` is how many of them they take (6, or 10 with an entry date or its
+/// four spaces).
+#[derive(Clone, Copy)]
+struct LineDates {
+    head: [u8; 10],
+    value: Date,
+    entry: Option<Date>,
+    len: usize,
+}
+
 /// A `:61:` line waiting for its `:86:`; its texts are in `Reader::texts`.
 struct Pending {
     scalars: LineScalars,
@@ -208,6 +219,8 @@ struct Reader {
     arena: LineArena,
     /// Scratch space for the `:86:` reader.
     details_buf: String,
+    /// The dates of the last `:61:` line read, which the next line likely repeats.
+    last_dates: Option<LineDates>,
     statements: Vec<Message>,
     saw_tag: bool,
     /// A line `-` seen inside a field: the end of the message, unless it comes
@@ -292,6 +305,7 @@ impl Reader {
             texts: TextDraft::default(),
             arena: LineArena::default(),
             details_buf: String::new(),
+            last_dates: None,
             statements: Vec::new(),
             saw_tag: false,
             dash_pending: false,
@@ -513,32 +527,49 @@ impl Reader {
         Ok((Balance { amount_cents: direction.signed(cents), date: Some(date) }, ccy))
     }
 
+    /// The value date and the optional entry date at the start of a `:61:`
+    /// field, from its first ten bytes `head` (see [`head_10`]).
+    fn read_dates(&self, content: &str, head: [u8; 10]) -> Step<LineDates> {
+        let col = |p| column_61(content, p);
+        let [y1, y2, rest @ ..] = head;
+        let (pairs, not_digit) = digit_pairs(rest);
+        let value = ymd(y1, y2, pairs, not_digit).ok_or_else(|| {
+            let text = content.get(0..6).unwrap_or_default();
+            self.err(ErrorKind::Date, format!(":61: malformed value date {text:?}"), col(0))
+        })?;
+        let mut len = 6;
+        let mut entry = None;
+        if not_digit >> 32 == 0 {
+            let [_, _, month, day] = pairs;
+            entry = Some(entry_date(value, (month, day)).ok_or_else(|| {
+                let text = content.get(len..len + 4).unwrap_or_default();
+                self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(len))
+            })?);
+            len += 4;
+        } else if rest[4..] == *b"    " {
+            len += 4;
+        }
+        Ok(LineDates { head, value, entry, len })
+    }
+
     /// `YYMMDD[MMDD](C|D|RC|RD)[funds]amount type [customer ref][//bank ref][\nsupplementary]`:
     /// the line waits in `pending` for its `:86:`, with its texts so far in `texts`.
     /// (Filled in place rather than returned: a returned tuple this large goes
     /// through memory in pieces, and reading it back stalls.)
     fn line_61(&mut self, content: &str) -> Step {
         let b = content.as_bytes();
-        let col = |p: usize| 5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64;
-        // The value date and the entry date that may follow it, read together.
-        let [y1, y2, rest @ ..] = head_10(b);
-        let (pairs, not_digit) = digit_pairs(rest);
-        let value = ymd(y1, y2, pairs, not_digit).ok_or_else(|| {
-            let text = content.get(0..6).unwrap_or_default();
-            self.err(ErrorKind::Date, format!(":61: malformed value date {text:?}"), col(0))
-        })?;
-        let mut p = 6;
-        let mut entry = None;
-        if not_digit >> 32 == 0 {
-            let [_, _, month, day] = pairs;
-            entry = Some(entry_date(value, (month, day)).ok_or_else(|| {
-                let text = content.get(p..p + 4).unwrap_or_default();
-                self.err(ErrorKind::Date, format!(":61: malformed entry date {text:?}"), col(p))
-            })?);
-            p += 4;
-        } else if rest[4..] == *b"    " {
-            p += 4;
-        }
+        let col = |p| column_61(content, p);
+        // The value date and the entry date that may follow it, read together;
+        // lines in a row mostly repeat them.
+        let head = head_10(b);
+        let (value, entry, mut p) = match self.last_dates {
+            Some(d) if d.head == head => (d.value, d.entry, d.len),
+            _ => {
+                let d = self.read_dates(content, head)?;
+                self.last_dates = Some(d);
+                (d.value, d.entry, d.len)
+            }
+        };
         // C and RD credit the account; D and RC debit it (a reversed credit takes the money back).
         let (direction, reversal, len) = match (b.get(p), b.get(p + 1)) {
             (Some(b'R'), Some(b'C')) => (Direction::Debit, true, 2),
@@ -694,6 +725,11 @@ static TYPE_TAIL: [bool; 256] = {
     }
     table
 };
+
+/// The column of byte `p` of a `:61:` field's text, for errors.
+fn column_61(content: &str, p: usize) -> u64 {
+    5 + content.get(..p).map_or(p, |s| s.chars().count()) as u64
+}
 
 /// A new line's texts from its `:61:` field.
 fn set_61_texts(t: &mut TextDraft, refs: Refs<'_>) {
