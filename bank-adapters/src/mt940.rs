@@ -745,8 +745,7 @@ fn set_61_texts(t: &mut TextDraft, refs: Refs<'_>) {
 #[inline(always)]
 fn reference(text: &str) -> &str {
     let text = trim(text);
-    // Placeholders have 6 or 11 letters: most references skip the comparison.
-    if matches!(text.len(), 6 | 11) && is_placeholder(text) { "" } else { text }
+    if is_placeholder(text) { "" } else { text }
 }
 
 fn into_statement(m: Message) -> Statement {

@@ -286,8 +286,7 @@ fn slash_field(key: Key, s: &str, from: usize, to: usize, texts: &mut TextDraft)
     }
     // `value` is trimmed and not empty from here on.
     match key {
-        // The placeholders have six or eleven letters: most references are told apart without comparing.
-        Key::Eref if !(matches!(value.len(), 6 | 11) && is_placeholder(value)) => {
+        Key::Eref if !is_placeholder(value) => {
             texts.set_trimmed_if_absent(TextField::EndToEndId, value);
         }
         Key::Remi => read_remi(value, texts),
