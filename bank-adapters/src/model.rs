@@ -527,11 +527,11 @@ impl TextDraft {
     /// Inlined: the callers pass field constants, and a call costs as much as the usual case.
     #[inline(always)]
     pub fn set(&mut self, field: TextField, value: &str) {
-        let value = trim(value).as_bytes();
+        let value = trim(value);
         if value.is_empty() {
             self.remove(field);
-        } else if !self.try_append(field, value) {
-            self.set_with(field, value.len(), |d| copy_text(d, value));
+        } else {
+            self.set_trimmed(field, value);
         }
     }
 
