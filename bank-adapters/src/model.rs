@@ -435,17 +435,6 @@ fn copy_text(dst: &mut [u8], src: &[u8]) {
     }
 }
 
-/// Writes a text shorter than 64 bytes at `record[at..]` with its one-byte
-/// head (see [`TextDraft::try_append`]), and returns its span.
-#[inline(always)]
-fn put_text(record: &mut [u8], at: usize, text: &[u8]) -> (usize, usize) {
-    if let Some((head, dst)) = record.get_mut(at..at + 1 + text.len()).and_then(|r| r.split_first_mut()) {
-        *head = (text.len() << 1) as u8;
-        copy_text(dst, text);
-    }
-    (at + 1, text.len())
-}
-
 /// `a == b`, with the short texts that are most of them compared as two
 /// overlapping words instead of by a `memcmp` call.
 #[inline]
@@ -547,50 +536,17 @@ impl TextDraft {
     }
 
     /// [`Self::clear`], then [`Self::set_trimmed`] of each of two texts
-    /// (already trimmed; an empty one leaves its field absent), for two
-    /// fields in field order: the references that open an MT940 line.
-    /// Written with the draft's state in locals, which the copies of the
-    /// texts would otherwise make the compiler reload; long texts, or a
-    /// buffer without the room, go the general way.
+    /// (already trimmed; an empty one leaves its field absent): the
+    /// references that open an MT940 line.
     #[inline(always)]
     pub fn reset_with(&mut self, (fa, a): (TextField, &str), (fb, b): (TextField, &str)) {
-        let (ia, ib) = (fa.index(), fb.index());
-        debug_assert!(ia < ib);
-        // A one-byte head and the text for each (at most: the second may be a repeat).
-        let room = 2 + usize::from(!a.is_empty()) + a.len() + usize::from(!b.is_empty()) + b.len();
-        let Some(record) = self.buf.get_mut(..room).filter(|_| a.len() < 64 && b.len() < 64) else {
-            self.clear();
-            for (field, text) in [(fa, a), (fb, b)] {
-                if !text.is_empty() {
-                    self.set_trimmed(field, text);
-                }
-            }
-            return;
-        };
-        let (mut end, mut present, mut lengths) = (2, 0u16, 0u64);
+        self.clear();
         if !a.is_empty() {
-            self.spans[ia] = put_text(record, end, a.as_bytes());
-            (end, present, lengths) = (end + 1 + a.len(), 1 << ia, 1 << a.len());
+            self.set_trimmed(fa, a);
         }
         if !b.is_empty() {
-            if present != 0 && same_text(a.as_bytes(), b.as_bytes()) {
-                // A repeat of the first: a reference to it, as `try_append` writes one.
-                if let Some(head) = record.get_mut(end) {
-                    *head = (ia << 1 | 1) as u8;
-                }
-                self.spans[ib] = self.spans[ia];
-                end += 1;
-            } else {
-                self.spans[ib] = put_text(record, end, b.as_bytes());
-                end += 1 + b.len();
-                lengths |= 1 << b.len();
-            }
-            present |= 1 << ib;
+            self.set_trimmed(fb, b);
         }
-        self.end = end;
-        self.present = present;
-        self.blocked = present;
-        self.lengths = lengths;
     }
 
     /// Makes `field` absent.
