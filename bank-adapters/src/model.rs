@@ -386,26 +386,6 @@ fn leb128_len(n: usize) -> usize {
     (usize::BITS - n.leading_zeros()).div_ceil(7) as usize
 }
 
-/// [`TextDraft::encode_into`] copies texts in whole blocks of this size (one
-/// for most references) rather than by `memcpy` calls, where the buffers
-/// have the room past the text.
-const BLOCK: usize = 32;
-
-/// Copies `src[from..from + len]` to `dst[to..]`. A text that fits in a
-/// block (most) is copied as one whole block, a constant length that
-/// compiles to moves, when both buffers have the room: up to `BLOCK - 1`
-/// bytes past either end are read and overwritten too.
-#[inline]
-fn copy_text_at(src: &[u8], from: usize, len: usize, dst: &mut [u8], to: usize) {
-    if len <= BLOCK
-        && let (Some(s), Some(d)) = (src.get(from..from + BLOCK), dst.get_mut(to..to + BLOCK))
-    {
-        d.copy_from_slice(s);
-    } else if let (Some(s), Some(d)) = (src.get(from..from + len), dst.get_mut(to..to + len)) {
-        d.copy_from_slice(s);
-    }
-}
-
 /// Grows `buf` with zeros to at least `len` bytes, at least doubling it so
 /// that a growing buffer is zeroed in few, large steps. Out of line: a
 /// buffer reaches its size within the first lines.
@@ -475,8 +455,8 @@ pub(crate) fn trim(s: &str) -> &str {
 pub(crate) struct TextDraft {
     /// While sorted, the record up to `end`: two bytes left for the bit set
     /// (written when packing), then a head and a text per field. Its length
-    /// only grows: the bytes past `end` are scratch, which lets
-    /// [`Self::encode_into`] copy texts out in whole blocks.
+    /// only grows: the bytes past `end` are scratch, so a text is written
+    /// without the vector's capacity checks.
     buf: Vec<u8>,
     end: usize,
     /// Where each field's text is in `buf` (start, length); meaningful for
@@ -636,8 +616,8 @@ impl TextDraft {
         // Room for the head, at most 5 bytes for a text shorter than 4 GiB.
         let start = if unsorted { head } else { head + leb128_len(len << 1) };
         let end = start + len;
-        if self.buf.len() < end + BLOCK {
-            grow(&mut self.buf, end + BLOCK);
+        if self.buf.len() < end {
+            grow(&mut self.buf, end);
         }
         let Some(text) = self.buf.get_mut(start..end) else { return };
         write(text);
@@ -728,12 +708,12 @@ impl TextDraft {
     }
 
     /// [`Self::pack_into`] for an unsorted draft: the record encoded from
-    /// `spans`. `out` keeps [`BLOCK`] bytes of room after it.
+    /// `spans`.
     #[inline(never)]
     fn encode_into(&self, out: &mut Vec<u8>, at: usize) -> usize {
         // The bit set, then at most 5 bytes per head (texts are shorter than
-        // 4 GiB) and the texts, copied in blocks.
-        let bound = at + 2 + FIELD_COUNT * 5 + self.end + BLOCK;
+        // 4 GiB) and the texts.
+        let bound = at + 2 + FIELD_COUNT * 5 + self.end;
         if out.len() < bound {
             grow(out, bound);
         }
@@ -757,7 +737,9 @@ impl TextDraft {
             }
             lengths |= length_bit;
             pos = put_leb128(dst, pos, len << 1);
-            copy_text_at(&self.buf, start, len, dst, pos);
+            if let (Some(d), Some(t)) = (dst.get_mut(pos..pos + len), self.buf.get(start..start + len)) {
+                copy_text(d, t);
+            }
             pos += len;
         }
         at + pos
