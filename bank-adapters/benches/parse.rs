@@ -63,7 +63,7 @@ fn line_scan(bytes: &[u8]) -> usize {
 
 fn parse_lines(bytes: &[u8]) -> usize {
     match bank_adapters::parse(bytes, &bank_adapters::ParseOptions::default()) {
-        Ok(f) => f.statements.iter().map(|s| s.lines.len()).sum(),
+        Ok(f) => f.statements.iter().map(|s| s.lines().len()).sum(),
         Err(e) => panic!("generated statement does not parse: {e}"),
     }
 }

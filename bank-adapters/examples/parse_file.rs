@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(parsed) => {
-            let lines: usize = parsed.statements.iter().map(|s| s.lines.len()).sum();
+            let lines: usize = parsed.statements.iter().map(|s| s.lines().len()).sum();
             let warnings: usize = parsed.statements.iter().map(|s| s.warnings.len()).sum();
             println!(
                 "format={} statements={} lines={lines} warnings={warnings}",

@@ -6,7 +6,7 @@ use crate::amount::parse_cents;
 use crate::camt::Slot;
 use crate::checks::{balance_warning, batch_warning};
 use crate::error::ErrorKind;
-use crate::model::{Balance, Date, Direction, Line, LineScalars, Statement, Status, TextDraft, TextField};
+use crate::model::{Balance, Date, Direction, LineList, LineScalars, Statement, Status, TextDraft, TextField};
 use crate::rf_scan::find_rf_candidates;
 
 /// An error without position; the reader adds the XML path and offset.
@@ -106,7 +106,7 @@ pub(crate) struct StatementDraft {
     /// Opening balance with its preference (OPBD before PRCD).
     opening: Option<(Balance, u8)>,
     closing: Option<Balance>,
-    lines: Vec<Line>,
+    lines: LineList,
     warnings: Vec<String>,
     /// Signed sum of booked entry amounts; `None` once it overflowed.
     booked_sum: Option<i64>,
@@ -156,7 +156,7 @@ impl StatementDraft {
             currency,
             opening_balance: opening,
             closing_balance: self.closing,
-            lines: self.lines,
+            lines: self.lines.finished(),
             warnings,
         }
     }
@@ -438,7 +438,7 @@ impl EntryDraft {
             if let Some(rf) = find_rf_candidates(&self.addtl).first() {
                 texts.set(TextField::CreditorReference, rf);
             }
-            stmt.lines.push(Line::new(base, texts));
+            stmt.lines.push(base, texts);
             return Ok(());
         }
         let single = self.tx_count == 1;
@@ -500,7 +500,7 @@ impl EntryDraft {
             texts.set_opt(TextField::ReturnReason, non_empty(&tx.rtr_rsn));
             let charges = tx.charges().or(if single { entry_charges } else { None });
             let scalars = LineScalars { amount_cents: cents, direction: dir, charges_cents: charges, ..base };
-            stmt.lines.push(Line::new(scalars, texts));
+            stmt.lines.push(scalars, texts);
         }
         if missing > 0 {
             stmt.warnings.push(format!(

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::amount::format_cents;
-use crate::model::{Balance, Date, Line, ParsedFile, Statement};
+use crate::model::{Balance, Date, LineRef, ParsedFile, Statement};
 
 /// The whole file as the contract's JSON document.
 pub fn to_json(file: &ParsedFile) -> Value {
@@ -21,7 +21,7 @@ pub fn statement_json(s: &Statement) -> Value {
         "currency": s.currency,
         "opening_balance": balance(s.opening_balance),
         "closing_balance": balance(s.closing_balance),
-        "lines": s.lines.iter().map(line_json).collect::<Vec<_>>(),
+        "lines": s.lines().map(line_json).collect::<Vec<_>>(),
         "warnings": s.warnings,
     })
 }
@@ -38,7 +38,7 @@ fn text(t: Option<&str>) -> Value {
     t.map_or(Value::Null, |t| Value::String(t.to_string()))
 }
 
-pub fn line_json(l: &Line) -> Value {
+pub fn line_json(l: LineRef<'_>) -> Value {
     // Built field by field to keep the contract's order readable in snapshots.
     let mut m = Map::new();
     m.insert("entry_reference".into(), text(l.entry_reference()));

@@ -22,7 +22,7 @@ use std::io::BufRead;
 
 pub use amount::format_cents;
 pub use error::{ErrorKind, ParseError, Position};
-pub use model::{Balance, Date, Direction, Format, Line, ParsedFile, Statement, Status, TextField};
+pub use model::{Balance, Date, Direction, Format, Line, LineRef, ParsedFile, Statement, Status, TextField};
 pub use rf_scan::{find_rf_candidates, is_valid_rf};
 
 /// Largest file read: bigger than any real daily statement, small enough to bound memory.

@@ -2,7 +2,6 @@
 
 use std::fmt;
 use std::num::NonZeroU8;
-use std::sync::Arc;
 
 /// The file format, as detected from the content.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,9 +43,28 @@ pub struct Statement {
     pub currency: Option<String>,
     pub opening_balance: Option<Balance>,
     pub closing_balance: Option<Balance>,
-    pub lines: Vec<Line>,
+    /// Read through [`Statement::lines`] and [`Statement::line`].
+    pub(crate) lines: LineList,
     /// Consistency problems found while reading; never silently dropped.
     pub warnings: Vec<String>,
+}
+
+impl Statement {
+    /// The lines, in order, with their texts.
+    pub fn lines(&self) -> impl ExactSizeIterator<Item = LineRef<'_>> + DoubleEndedIterator + Clone {
+        self.lines.iter()
+    }
+
+    /// Line `index`, as `lines().nth(index)`.
+    ///
+    /// # Panics
+    /// When `index` is not below `lines().len()`, as indexing a slice does.
+    pub fn line(&self, index: usize) -> LineRef<'_> {
+        match self.lines.get(index) {
+            Some(l) => l,
+            None => panic!("line {index} of a statement of {} lines", self.lines.len()),
+        }
+    }
 }
 
 /// A balance, signed: negative when it is a debit balance.
@@ -186,10 +204,10 @@ impl TextField {
 /// One statement line: an entry, or one `TxDtls` of a batch entry.
 ///
 /// A 100 MB MT940 file holds about 700,000 lines, so a line is kept compact:
-/// its scalars are fields, and its texts are packed into one record, read
-/// through the accessor methods. The records of lines read together share one
-/// allocation (see [`LineArena`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// its scalars are fields, and its texts are packed into one record in a
+/// buffer that all the lines of its statement share (see [`LineList`]). They
+/// are read through [`LineRef`], a line beside that buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line {
     /// Never negative; the sign is in `direction`. `None` only for a `TxDtls`
     /// of a batch entry that gives no amount in the account currency: the
@@ -204,64 +222,72 @@ pub struct Line {
     pub charges_cents: Option<i64>,
     /// Position of the entry in its statement (0-based): the lines of one batch entry share it.
     pub entry_index: u32,
-    texts: PackedTexts,
+    /// Where the line's packed texts are in its statement's buffer.
+    texts: TextSpan,
 }
 
 impl Line {
-    pub(crate) fn new(scalars: LineScalars, texts: &TextDraft) -> Line {
-        Line::with_texts(scalars, texts.pack())
-    }
-
-    fn with_texts(scalars: LineScalars, texts: PackedTexts) -> Line {
-        Line {
-            amount_cents: scalars.amount_cents,
-            direction: scalars.direction,
-            status: scalars.status,
-            reversal: scalars.reversal,
-            booking_date: scalars.booking_date,
-            value_date: scalars.value_date,
-            charges_cents: scalars.charges_cents,
-            entry_index: scalars.entry_index,
-            texts,
-        }
-    }
-
-    pub fn text(&self, field: TextField) -> Option<&str> {
-        self.texts.get(field)
-    }
-    pub fn entry_reference(&self) -> Option<&str> {
-        self.text(TextField::EntryReference)
-    }
-    pub fn bank_reference(&self) -> Option<&str> {
-        self.text(TextField::BankReference)
-    }
-    pub fn end_to_end_id(&self) -> Option<&str> {
-        self.text(TextField::EndToEndId)
-    }
-    pub fn transaction_id(&self) -> Option<&str> {
-        self.text(TextField::TransactionId)
-    }
-    pub fn creditor_reference(&self) -> Option<&str> {
-        self.text(TextField::CreditorReference)
-    }
-    pub fn remittance(&self) -> Option<&str> {
-        self.text(TextField::Remittance)
-    }
-    pub fn additional_info(&self) -> Option<&str> {
-        self.text(TextField::AdditionalInfo)
-    }
-    pub fn counterparty_name(&self) -> Option<&str> {
-        self.text(TextField::CounterpartyName)
-    }
-    pub fn counterparty_account(&self) -> Option<&str> {
-        self.text(TextField::CounterpartyAccount)
-    }
-    pub fn return_reason(&self) -> Option<&str> {
-        self.text(TextField::ReturnReason)
-    }
     /// The amount with the sign of its effect on the account.
     pub fn signed_amount_cents(&self) -> Option<i64> {
         self.amount_cents.map(|a| self.direction.signed(a))
+    }
+}
+
+/// A line with its texts: its scalars through `Deref`, its texts through the
+/// accessor methods.
+#[derive(Clone, Copy)]
+pub struct LineRef<'a> {
+    line: &'a Line,
+    /// The line's packed record.
+    texts: Packed<'a>,
+}
+
+impl std::ops::Deref for LineRef<'_> {
+    type Target = Line;
+    fn deref(&self) -> &Line {
+        self.line
+    }
+}
+
+impl fmt::Debug for LineRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Line").field("scalars", self.line).field("texts", &self.texts).finish()
+    }
+}
+
+impl<'a> LineRef<'a> {
+    pub fn text(&self, field: TextField) -> Option<&'a str> {
+        self.texts.get(field)
+    }
+    pub fn entry_reference(&self) -> Option<&'a str> {
+        self.text(TextField::EntryReference)
+    }
+    pub fn bank_reference(&self) -> Option<&'a str> {
+        self.text(TextField::BankReference)
+    }
+    pub fn end_to_end_id(&self) -> Option<&'a str> {
+        self.text(TextField::EndToEndId)
+    }
+    pub fn transaction_id(&self) -> Option<&'a str> {
+        self.text(TextField::TransactionId)
+    }
+    pub fn creditor_reference(&self) -> Option<&'a str> {
+        self.text(TextField::CreditorReference)
+    }
+    pub fn remittance(&self) -> Option<&'a str> {
+        self.text(TextField::Remittance)
+    }
+    pub fn additional_info(&self) -> Option<&'a str> {
+        self.text(TextField::AdditionalInfo)
+    }
+    pub fn counterparty_name(&self) -> Option<&'a str> {
+        self.text(TextField::CounterpartyName)
+    }
+    pub fn counterparty_account(&self) -> Option<&'a str> {
+        self.text(TextField::CounterpartyAccount)
+    }
+    pub fn return_reason(&self) -> Option<&'a str> {
+        self.text(TextField::ReturnReason)
     }
 }
 
@@ -278,43 +304,30 @@ pub(crate) struct LineScalars {
     pub entry_index: u32,
 }
 
-/// Texts packed as a bit set of the fields present (two bytes, little-endian),
-/// then one record per present field in field order: a LEB128 head, `len << 1`,
-/// and the UTF-8 bytes, or `index << 1 | 1` for a text equal to the earlier
-/// field `index`. An empty text is never stored. The packed bytes are
-/// `chunk[start..start + len]`: a chunk holds the texts of many lines.
-#[derive(Clone)]
-struct PackedTexts {
-    /// One allocation with its counts: a pointer to a box behind the `Arc`
-    /// would be thinner, but two allocations per chunk lead the allocator to
-    /// return the pages after each file and fault them in again for the next.
-    chunk: Arc<[u8]>,
+/// Where a line's packed record is among its statement's text chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct TextSpan {
+    chunk: u32,
     start: u32,
     len: u32,
 }
 
-impl PartialEq for PackedTexts {
-    fn eq(&self, other: &Self) -> bool {
-        self.bytes() == other.bytes()
-    }
-}
+/// A line's texts packed as a bit set of the fields present (two bytes,
+/// little-endian), then one record per present field in field order: a
+/// LEB128 head, `len << 1`, and the UTF-8 bytes, or `index << 1 | 1` for a
+/// text equal to the earlier field `index`. An empty text is never stored.
+#[derive(Clone, Copy)]
+struct Packed<'a>(&'a [u8]);
 
-impl Eq for PackedTexts {}
-
-impl fmt::Debug for PackedTexts {
+impl fmt::Debug for Packed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_map().entries(TextField::ALL.iter().filter_map(|&t| Some((t, self.get(t)?)))).finish()
     }
 }
 
-impl PackedTexts {
-    fn bytes(&self) -> &[u8] {
-        let start = self.start as usize;
-        self.chunk.get(start..start.saturating_add(self.len as usize)).unwrap_or_default()
-    }
-
-    fn get(&self, field: TextField) -> Option<&str> {
-        let (present, records) = self.bytes().split_first_chunk::<2>()?;
+impl<'a> Packed<'a> {
+    fn get(self, field: TextField) -> Option<&'a str> {
+        let (present, records) = self.0.split_first_chunk::<2>()?;
         let present = u16::from_le_bytes(*present);
         let bit = 1u16 << field.index();
         if present & bit == 0 {
@@ -447,7 +460,7 @@ pub(crate) fn trim(s: &str) -> &str {
 /// reused from line to line so that reading allocates once per line.
 ///
 /// Parsers mostly set fields in field order, each once. While they do, the
-/// draft builds the line's record itself, in the [`PackedTexts`] format
+/// draft builds the line's record itself, in the [`Packed`] format
 /// (repeats as references included), so that packing is one copy. A field
 /// set out of order, set again or made absent turns the draft "unsorted":
 /// texts are then only appended, and packing encodes the record from `spans`.
@@ -464,14 +477,22 @@ pub(crate) struct TextDraft {
     /// so that an index taken from a bit needs no bounds check.
     spans: [(usize, usize); 16],
     /// Bit `i` set: field `i` has a (non-empty) text.
-    present: u16,
+    ///
+    /// This and `blocked` are 32 bits wide, though 16 would do: the compiler
+    /// updates both in one vector instruction, and two 16-bit fields were
+    /// loaded as one word right after being stored as half of one, a load
+    /// the processor cannot take from its store buffer (a stall per text).
+    present: u32,
     /// The fields after which a text cannot simply go at the end of the
     /// record: those set so far, or all of them once the draft is unsorted.
-    blocked: u16,
+    blocked: u32,
     /// Bit `n % 64` set: a text of length `n` is in the record. A text of
     /// a new length repeats none, so most need no search for an earlier copy.
     lengths: u64,
 }
+
+/// [`TextDraft::blocked`] once the draft is unsorted: every field's bit.
+const UNSORTED: u32 = u16::MAX as u32;
 
 impl Default for TextDraft {
     fn default() -> Self {
@@ -487,9 +508,15 @@ impl TextDraft {
         self.lengths = 0;
     }
 
+    /// The bit set of the packed record.
+    fn present_bits(&self) -> u16 {
+        // Only the sixteen low bits are ever set.
+        self.present as u16
+    }
+
     fn unsorted(&self) -> bool {
         // No field has bit 15.
-        self.blocked == u16::MAX
+        self.blocked == UNSORTED
     }
 
     /// Sets a field to `value` trimmed; a blank value makes it absent.
@@ -532,11 +559,11 @@ impl TextDraft {
     /// Makes `field` absent.
     #[inline]
     fn remove(&mut self, field: TextField) {
-        let bit = 1u16 << field.index();
+        let bit = 1u32 << field.index();
         if self.present & bit != 0 {
             self.present &= !bit;
             // Its text stays in the record.
-            self.blocked = u16::MAX;
+            self.blocked = UNSORTED;
         }
     }
 
@@ -602,14 +629,14 @@ impl TextDraft {
     /// given (absent when `len` is 0).
     fn set_with(&mut self, field: TextField, len: usize, write: impl FnOnce(&mut [u8])) {
         let i = field.index();
-        let bit = 1u16 << i;
+        let bit = 1u32 << i;
         if len == 0 {
             self.remove(field);
             return;
         }
         // Set again, or before a field already set: the record cannot just grow.
         if self.blocked >> i != 0 {
-            self.blocked = u16::MAX;
+            self.blocked = UNSORTED;
         }
         let unsorted = self.unsorted();
         let head = self.end;
@@ -686,40 +713,31 @@ impl TextDraft {
         self.buf.get(start..start + len).unwrap_or_default()
     }
 
-    /// Writes the packed texts (see [`PackedTexts`]) at `out[at..]`, growing
-    /// `out` as needed, and returns where they end.
+    /// Appends the packed texts (see [`Packed`]) to `out`.
     #[inline]
-    fn pack_into(&self, out: &mut Vec<u8>, at: usize) -> usize {
+    fn pack_onto(&self, out: &mut Vec<u8>) {
         if self.unsorted() {
-            return self.encode_into(out, at);
+            return self.encode_onto(out);
         }
         // The record is ready: a copy, with its bit set in front.
-        let end = at + self.end;
-        if out.len() < end {
-            grow(out, end);
+        let at = out.len();
+        out.extend_from_slice(self.buf.get(..self.end).unwrap_or_default());
+        if let Some(d) = out.get_mut(at..at + 2) {
+            d.copy_from_slice(&self.present_bits().to_le_bytes());
         }
-        if let (Some(d), Some(s)) = (out.get_mut(at..end), self.buf.get(..self.end)) {
-            d.copy_from_slice(s);
-            if let Some(d) = d.get_mut(..2) {
-                d.copy_from_slice(&self.present.to_le_bytes());
-            }
-        }
-        end
     }
 
-    /// [`Self::pack_into`] for an unsorted draft: the record encoded from
+    /// [`Self::pack_onto`] for an unsorted draft: the record encoded from
     /// `spans`.
     #[inline(never)]
-    fn encode_into(&self, out: &mut Vec<u8>, at: usize) -> usize {
+    fn encode_onto(&self, out: &mut Vec<u8>) {
+        let at = out.len();
         // The bit set, then at most 5 bytes per head (texts are shorter than
         // 4 GiB) and the texts.
-        let bound = at + 2 + FIELD_COUNT * 5 + self.end;
-        if out.len() < bound {
-            grow(out, bound);
-        }
-        let Some(dst) = out.get_mut(at..) else { return at };
+        out.resize(at + 2 + FIELD_COUNT * 5 + self.end, 0);
+        let Some(dst) = out.get_mut(at..) else { return };
         if let Some(d) = dst.get_mut(..2) {
-            d.copy_from_slice(&self.present.to_le_bytes());
+            d.copy_from_slice(&self.present_bits().to_le_bytes());
         }
         let mut pos = 2;
         let mut lengths = 0u64;
@@ -742,7 +760,7 @@ impl TextDraft {
             }
             pos += len;
         }
-        at + pos
+        out.truncate(at + pos);
     }
 
     /// The first field before `i` whose text is `text`. A text equal to an
@@ -763,59 +781,165 @@ impl TextDraft {
         None
     }
 
-    /// The packed texts in an allocation of their own.
-    fn pack(&self) -> PackedTexts {
+    /// The packed texts in a buffer of their own.
+    #[cfg(test)]
+    fn pack(&self) -> PackedBuf {
         let mut record = Vec::new();
-        let len = self.pack_into(&mut record, 0);
-        let chunk = Arc::from(record.get(..len).unwrap_or_default());
-        PackedTexts { chunk, start: 0, len: u32::try_from(len).unwrap_or(0) }
+        self.pack_onto(&mut record);
+        PackedBuf(record)
     }
 }
 
-/// Lines whose texts are packed side by side in one buffer, then handed out
-/// sharing one allocation: no allocation (and no free) per line.
-#[derive(Debug, Default)]
-pub(crate) struct LineArena {
-    /// The packed texts of the staged lines, up to `used`; the bytes after
-    /// are scratch, reused from chunk to chunk, for the next lines'.
-    chunk: Vec<u8>,
-    used: usize,
-    staged: Vec<(LineScalars, u32, u32)>,
+#[cfg(test)]
+#[derive(Debug, PartialEq)]
+struct PackedBuf(Vec<u8>);
+
+#[cfg(test)]
+impl PackedBuf {
+    fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+    fn get(&self, field: TextField) -> Option<&str> {
+        Packed(&self.0).get(field)
+    }
 }
 
-/// Bytes of texts gathered before the staged lines are handed out.
-const ARENA_CHUNK: usize = 64 * 1024;
+/// A statement's lines as they are read: their scalars, and their texts
+/// packed side by side in one buffer. No allocation, reference count or free
+/// per line.
+#[derive(Clone, Default)]
+pub(crate) struct LineList {
+    lines: Vec<Line>,
+    /// The lines' packed texts, side by side in chunks of about
+    /// [`TEXT_CHUNK`] bytes, each a single allocation of its exact size.
+    chunks: Vec<Box<[u8]>>,
+    /// The chunk being filled, after those in `chunks`. Its buffer is reused
+    /// from chunk to chunk.
+    open: Vec<u8>,
+}
 
-impl LineArena {
-    /// Stages a line; [`Self::drain_into`] turns it into a [`Line`].
+/// Bytes of texts per chunk. Allocations this size stay in the allocator's
+/// heap and are reused from file to file; a text buffer per statement would
+/// often cross the threshold (128 KiB) where each allocation gets pages of
+/// its own, given back when freed and faulted in again at every file.
+const TEXT_CHUNK: usize = 64 * 1024;
+
+impl LineList {
+    /// The lines so far, leaving this list empty, with as much room for
+    /// lines (the next MT940 message likely holds about as many) and its
+    /// buffer for texts.
+    pub fn take(&mut self) -> LineList {
+        self.seal();
+        let room = self.lines.len();
+        LineList {
+            lines: std::mem::replace(&mut self.lines, Vec::with_capacity(room)),
+            chunks: std::mem::take(&mut self.chunks),
+            open: Vec::new(),
+        }
+    }
+
+    /// The list as a statement keeps it: every chunk closed, and no buffer
+    /// kept for more.
+    pub fn finished(mut self) -> LineList {
+        self.seal();
+        self.open = Vec::new();
+        self
+    }
+
+    /// Closes the open chunk.
+    fn seal(&mut self) {
+        if !self.open.is_empty() {
+            self.chunks.push(Box::from(self.open.as_slice()));
+            self.open.clear();
+        }
+    }
+
     #[inline]
     pub fn push(&mut self, scalars: LineScalars, texts: &TextDraft) {
-        let end = texts.pack_into(&mut self.chunk, self.used);
-        // Unreachable failure: a chunk is handed out once it passes 64 KiB,
-        // and a line's texts are bounded by the field limit.
-        if let (Ok(s), Ok(l)) = (u32::try_from(self.used), u32::try_from(end - self.used)) {
-            self.staged.push((scalars, s, l));
-            self.used = end;
+        let mut at = self.open.len();
+        texts.pack_onto(&mut self.open);
+        if self.open.len() > TEXT_CHUNK && at > 0 {
+            // The record starts the next chunk.
+            self.chunks.push(Box::from(self.open.get(..at).unwrap_or_default()));
+            self.open.drain(..at);
+            at = 0;
+        }
+        // Unreachable failure: files are limited to 200 MiB.
+        if let (Ok(chunk), Ok(start), Ok(len)) =
+            (u32::try_from(self.chunks.len()), u32::try_from(at), u32::try_from(self.open.len() - at))
+        {
+            self.lines.push(Line {
+                amount_cents: scalars.amount_cents,
+                direction: scalars.direction,
+                status: scalars.status,
+                reversal: scalars.reversal,
+                booking_date: scalars.booking_date,
+                value_date: scalars.value_date,
+                charges_cents: scalars.charges_cents,
+                entry_index: scalars.entry_index,
+                texts: TextSpan { chunk, start, len },
+            });
         }
     }
 
-    pub fn staged(&self) -> usize {
-        self.staged.len()
+    /// Moves `other`'s lines to the end of this list, changing each with
+    /// `change` on the way.
+    pub fn append(&mut self, mut other: LineList, mut change: impl FnMut(&mut Line)) {
+        self.seal();
+        other.seal();
+        let Ok(shift) = u32::try_from(self.chunks.len()) else { return };
+        self.chunks.append(&mut other.chunks);
+        self.lines.extend(other.lines.into_iter().map(|mut l| {
+            l.texts.chunk = l.texts.chunk.saturating_add(shift);
+            change(&mut l);
+            l
+        }));
     }
 
-    pub fn is_full(&self) -> bool {
-        self.used >= ARENA_CHUNK
+    pub fn len(&self) -> usize {
+        self.lines.len()
     }
 
-    /// Appends the staged lines to `lines`, in order.
-    pub fn drain_into(&mut self, lines: &mut Vec<Line>) {
-        if !self.staged.is_empty() {
-            let chunk: Arc<[u8]> = Arc::from(self.chunk.get(..self.used).unwrap_or_default());
-            lines.extend(self.staged.drain(..).map(|(scalars, start, len)| {
-                Line::with_texts(scalars, PackedTexts { chunk: Arc::clone(&chunk), start, len })
-            }));
-        }
-        self.used = 0;
+    pub fn scalars_mut(&mut self) -> impl Iterator<Item = &mut Line> {
+        self.lines.iter_mut()
+    }
+
+    pub fn get(&self, index: usize) -> Option<LineRef<'_>> {
+        self.lines.get(index).map(|l| self.with_texts(l))
+    }
+
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = LineRef<'_>> + DoubleEndedIterator + Clone {
+        self.lines.iter().map(|l| self.with_texts(l))
+    }
+
+    fn with_texts<'a>(&'a self, line: &'a Line) -> LineRef<'a> {
+        let TextSpan { chunk, start, len } = line.texts;
+        let chunk = self.chunks.get(chunk as usize).map_or(self.open.as_slice(), |c| &c[..]);
+        let start = start as usize;
+        let bytes = chunk.get(start..start.saturating_add(len as usize)).unwrap_or_default();
+        LineRef { line, texts: Packed(bytes) }
+    }
+}
+
+impl PartialEq for LineList {
+    fn eq(&self, other: &Self) -> bool {
+        self.lines.len() == other.lines.len() && self.iter().zip(other.iter()).all(|(a, b)| a.same_as(b))
+    }
+}
+
+impl Eq for LineList {}
+
+impl fmt::Debug for LineList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl LineRef<'_> {
+    /// The same scalars and texts, wherever their buffers are.
+    fn same_as(&self, other: LineRef<'_>) -> bool {
+        let unplaced = |l: &Line| Line { texts: TextSpan { chunk: 0, start: 0, len: 0 }, ..*l };
+        unplaced(self.line) == unplaced(other.line) && self.texts.0 == other.texts.0
     }
 }
 
@@ -848,23 +972,37 @@ mod tests {
         d.set(TextField::Remittance, &"ä".repeat(200));
         d.set(TextField::EndToEndId, " E2E ");
         d.set(TextField::ReturnReason, "");
-        let line = Line::new(
-            LineScalars {
-                amount_cents: Some(1),
-                direction: Direction::Credit,
-                status: Status::Booked,
-                reversal: false,
-                booking_date: None,
-                value_date: None,
-                charges_cents: None,
-                entry_index: 0,
-            },
-            &d,
-        );
+        let scalars = LineScalars {
+            amount_cents: Some(1),
+            direction: Direction::Credit,
+            status: Status::Booked,
+            reversal: false,
+            booking_date: None,
+            value_date: None,
+            charges_cents: None,
+            entry_index: 0,
+        };
+        let mut lines = LineList::default();
+        lines.push(scalars, &d);
+        let mut other = TextDraft::default();
+        other.set(TextField::EntryReference, "second");
+        lines.push(scalars, &other);
+        let line = lines.get(0).unwrap();
         assert_eq!(line.remittance(), Some("ä".repeat(200).as_str()));
         assert_eq!(line.end_to_end_id(), Some("E2E"));
         assert_eq!(line.return_reason(), None);
         assert_eq!(line.entry_reference(), None);
+        assert_eq!(lines.get(1).unwrap().entry_reference(), Some("second"));
+        assert_eq!(lines.get(1).unwrap().remittance(), None);
+        // Appended after another list, the lines keep their texts.
+        let mut joined = LineList::default();
+        joined.push(scalars, &other);
+        joined.append(lines.clone(), |l| l.entry_index += 1);
+        assert_eq!(joined.len(), 3);
+        assert_eq!(joined.get(1).unwrap().remittance(), Some("ä".repeat(200).as_str()));
+        assert_eq!(joined.get(2).unwrap().entry_reference(), Some("second"));
+        assert_eq!(joined.get(2).unwrap().entry_index, 1);
+        assert!(lines.iter().zip(joined.iter().skip(1)).all(|(a, b)| a.texts.0 == b.texts.0));
     }
 
     #[test]
@@ -990,7 +1128,7 @@ mod tests {
     fn lines_stay_compact() {
         // A 100 MB MT940 file holds about 700,000 lines.
         assert_eq!(std::mem::size_of::<Option<Date>>(), 4);
-        assert_eq!(std::mem::size_of::<Line>(), 72);
+        assert_eq!(std::mem::size_of::<Line>(), 64);
     }
 
     #[test]

@@ -11,8 +11,8 @@ use crate::checks::balance_warning;
 use crate::encoding::decode_line;
 use crate::error::{ErrorKind, ParseError};
 use crate::model::{
-    Balance, Date, Direction, Format, Line, LineArena, LineScalars, ParsedFile, Statement, Status, TextDraft,
-    TextField, days_in_month, trim,
+    Balance, Date, Direction, Format, LineList, LineScalars, ParsedFile, Statement, Status, TextDraft, TextField,
+    days_in_month, trim,
 };
 use crate::mt940_details::{join_at, join_lines, read_details};
 use crate::scan::{BytePositions, find_byte};
@@ -170,7 +170,7 @@ struct Message {
     closing: Option<(Balance, bool)>,
     is_942: bool,
     has_content: bool,
-    lines: Vec<Line>,
+    lines: LineList,
     /// The sum of the booked lines' signed amounts, kept as lines come rather
     /// than in another pass over them all.
     booked: BookedSum,
@@ -215,8 +215,6 @@ struct Reader {
     pending: Option<Pending>,
     /// The pending line's texts.
     texts: TextDraft,
-    /// The message's lines not yet in `msg.lines`.
-    arena: LineArena,
     /// Scratch space for the `:86:` reader.
     details_buf: String,
     /// The dates of the last `:61:` line read, which the next line likely repeats.
@@ -303,7 +301,6 @@ impl Reader {
             msg: Message::default(),
             pending: None,
             texts: TextDraft::default(),
-            arena: LineArena::default(),
             details_buf: String::new(),
             last_dates: None,
             statements: Vec::new(),
@@ -640,31 +637,25 @@ impl Reader {
     fn flush_line(&mut self) {
         let Some(p) = self.pending.take() else { return };
         let mut scalars = p.scalars;
-        scalars.entry_index = u32::try_from(self.msg.lines.len() + self.arena.staged()).unwrap_or(u32::MAX);
+        scalars.entry_index = u32::try_from(self.msg.lines.len()).unwrap_or(u32::MAX);
         // Every line is booked when read; an MT942 message makes them information later.
         if !self.msg.booked.overflowed {
             self.msg.booked.add(scalars.amount_cents.map(|a| scalars.direction.signed(a)));
         }
-        self.arena.push(scalars, &self.texts);
-        if self.arena.is_full() {
-            self.arena.drain_into(&mut self.msg.lines);
-        }
+        self.msg.lines.push(scalars, &self.texts);
     }
 
     fn end_message(&mut self) -> Step {
         self.flush_line();
-        self.arena.drain_into(&mut self.msg.lines);
+        let lines = self.msg.lines.take();
         let mut msg = std::mem::take(&mut self.msg);
-        // The next message likely holds as many lines as this one: room for
-        // them up front spares growing the vector (a copy at each doubling).
-        if !msg.lines.is_empty() {
-            self.msg.lines = Vec::with_capacity(msg.lines.len());
-        }
+        // The list that gathered the lines goes on to the next message.
+        self.msg.lines = std::mem::replace(&mut msg.lines, lines);
         if !msg.has_content {
             return Ok(());
         }
         if msg.is_942 {
-            for l in &mut msg.lines {
+            for l in msg.lines.scalars_mut() {
                 l.status = Status::Info;
             }
             msg.booked = BookedSum::default();
@@ -677,14 +668,14 @@ impl Reader {
                 && prev.account == msg.account;
             if continues {
                 let offset = u32::try_from(prev.lines.len()).unwrap_or(u32::MAX);
-                for mut l in msg.lines {
+                let booked = &mut prev.booked;
+                prev.lines.append(msg.lines, |l| {
                     l.entry_index = l.entry_index.saturating_add(offset);
                     // Added in order, as one pass over the joined lines would.
-                    if l.status == Status::Booked && !prev.booked.overflowed {
-                        prev.booked.add(l.signed_amount_cents());
+                    if l.status == Status::Booked && !booked.overflowed {
+                        booked.add(l.signed_amount_cents());
                     }
-                    prev.lines.push(l);
-                }
+                });
                 prev.closing = msg.closing;
                 prev.is_942 &= msg.is_942;
                 return Ok(());
@@ -764,7 +755,7 @@ fn into_statement(m: Message) -> Statement {
         currency: opt(m.currency),
         opening_balance: opening,
         closing_balance: closing,
-        lines: m.lines,
+        lines: m.lines.finished(),
         warnings,
     }
 }
@@ -892,32 +883,39 @@ mod tests {
     fn statement_line_forms() {
         let line = |l61: &str| {
             let text = format!(":20:S\n:25:A\n:60F:C250302EUR0,00\n:61:{l61}\n:62F:C250303EUR0,00\n");
-            parse_slice(text.as_bytes(), crate::ParseOptions::default().legacy_encoding)
-                .map(|f| f.statements[0].lines[0].clone())
-                .map_err(|e| e.to_string())
+            parse_slice(text.as_bytes(), crate::ParseOptions::default().legacy_encoding).map_err(|e| e.to_string())
         };
+        fn first(f: &ParsedFile) -> crate::LineRef<'_> {
+            f.statements[0].line(0)
+        }
         let date = |d: Option<Date>| d.map(|d| d.to_string());
-        let l = line("2503020303C62,68NTRFE2E1//B1").unwrap();
+        let f = line("2503020303C62,68NTRFE2E1//B1").unwrap();
+        let l = first(&f);
         assert_eq!((date(l.value_date), date(l.booking_date)), (Some("2025-03-02".into()), Some("2025-03-03".into())));
         assert_eq!((l.amount_cents, l.entry_reference(), l.bank_reference()), (Some(6268), Some("E2E1"), Some("B1")));
         // No entry date, or four spaces for it.
         for l61 in ["250302D1,00NMSCREF", "250302    D1,00NMSCREF"] {
-            let l = line(l61).unwrap();
+            let f = line(l61).unwrap();
+            let l = first(&f);
             assert_eq!(date(l.booking_date), Some("2025-03-02".into()), "{l61}");
             assert_eq!(l.entry_reference(), Some("REF"), "{l61}");
         }
         // An entry date in the next year; a 30/360 value date.
-        assert_eq!(date(line("1412310102C1,00NTRF").unwrap().booking_date), Some("2015-01-02".into()));
-        assert_eq!(date(line("160230C1,00NTRF").unwrap().value_date), Some("2016-02-29".into()));
+        assert_eq!(date(first(&line("1412310102C1,00NTRF").unwrap()).booking_date), Some("2015-01-02".into()));
+        assert_eq!(date(first(&line("160230C1,00NTRF").unwrap()).value_date), Some("2016-02-29".into()));
         // Placeholders and blanks leave a reference out; a repeat is kept.
-        let l = line("250302C1,00NTRFNONREF//notprovided").unwrap();
+        let f = line("250302C1,00NTRFNONREF//notprovided").unwrap();
+        let l = first(&f);
         assert_eq!((l.entry_reference(), l.bank_reference()), (None, None));
-        let l = line("250302C1,00NTRF NONREFX // ABC ").unwrap();
+        let f = line("250302C1,00NTRF NONREFX // ABC ").unwrap();
+        let l = first(&f);
         assert_eq!((l.entry_reference(), l.bank_reference()), (Some("NONREFX"), Some("ABC")));
-        let l = line("250302C1,00NTRFABC//ABC").unwrap();
+        let f = line("250302C1,00NTRFABC//ABC").unwrap();
+        let l = first(&f);
         assert_eq!((l.entry_reference(), l.bank_reference()), (Some("ABC"), Some("ABC")));
         let long = "R".repeat(70);
-        let l = line(&format!("250302C1,00NTRF{long}//{long}")).unwrap();
+        let f = line(&format!("250302C1,00NTRF{long}//{long}")).unwrap();
+        let l = first(&f);
         assert_eq!((l.entry_reference(), l.bank_reference()), (Some(long.as_str()), Some(long.as_str())));
         // Errors, with their columns; a field too short for both dates.
         assert_eq!(line("25030").unwrap_err(), "date error at line 4, column 5: :61: malformed value date \"\"");
@@ -952,11 +950,12 @@ mod tests {
         let sliced = parse_slice(&f, opts.legacy_encoding);
         let streamed = parse_reader(std::io::BufReader::with_capacity(7, &f[..]), opts.legacy_encoding);
         assert_eq!(sliced, streamed);
-        let lines = &sliced.unwrap().statements[0].lines;
-        assert_eq!(lines.len(), 3000);
-        assert_eq!(lines[1500].counterparty_name(), Some("ΔΗΜΟΣXY"));
-        assert_eq!(lines[2000].counterparty_name().map(str::len), Some(80_002));
-        assert_eq!(lines[2999].end_to_end_id(), Some("E2E2999"));
+        let f = sliced.unwrap();
+        let s = &f.statements[0];
+        assert_eq!(s.lines().len(), 3000);
+        assert_eq!(s.line(1500).counterparty_name(), Some("ΔΗΜΟΣXY"));
+        assert_eq!(s.line(2000).counterparty_name().map(str::len), Some(80_002));
+        assert_eq!(s.line(2999).end_to_end_id(), Some("E2E2999"));
     }
 
     fn parse(text: &str) -> ParsedFile {

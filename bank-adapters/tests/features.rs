@@ -69,15 +69,15 @@ fn batch_entry_with_three_txdtls_is_three_lines() {
     assert_eq!(f.format, Format::Camt053 { version: 8 });
     let s = &f.statements[0];
     assert_eq!(s.sequence.as_deref(), Some("7"));
-    let amounts: Vec<_> = s.lines.iter().map(|l| l.amount_cents).collect();
+    let amounts: Vec<_> = s.lines().map(|l| l.amount_cents).collect();
     assert_eq!(amounts, [Some(1000), Some(2050), Some(525)]);
-    assert!(s.lines.iter().all(|l| l.entry_reference() == Some("N1") && l.entry_index == 0));
-    assert_eq!(s.lines[1].end_to_end_id(), Some("B"));
-    assert_eq!(s.lines[1].bank_reference(), Some("TX-B"));
-    assert_eq!(s.lines[0].counterparty_name(), Some("ΓΕΩΡΓΙΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ"));
-    assert_eq!(s.lines[0].counterparty_account(), Some("GR9608100010000001234567890"));
-    assert_eq!(s.lines[0].booking_date.map(|d| d.to_string()).as_deref(), Some("2025-03-03"));
-    assert_eq!(s.lines[0].value_date.map(|d| d.to_string()).as_deref(), Some("2025-03-02"));
+    assert!(s.lines().all(|l| l.entry_reference() == Some("N1") && l.entry_index == 0));
+    assert_eq!(s.line(1).end_to_end_id(), Some("B"));
+    assert_eq!(s.line(1).bank_reference(), Some("TX-B"));
+    assert_eq!(s.line(0).counterparty_name(), Some("ΓΕΩΡΓΙΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ"));
+    assert_eq!(s.line(0).counterparty_account(), Some("GR9608100010000001234567890"));
+    assert_eq!(s.line(0).booking_date.map(|d| d.to_string()).as_deref(), Some("2025-03-03"));
+    assert_eq!(s.line(0).value_date.map(|d| d.to_string()).as_deref(), Some("2025-03-02"));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 
@@ -96,7 +96,7 @@ fn batch_that_does_not_add_up_warns_unless_charges_explain_it() {
 fn camt_reversal_debits_the_account() {
     let t = tx("12.30", "R", SCOR).replace("<CdtDbtInd>CRDT</CdtDbtInd>", "<CdtDbtInd>DBIT</CdtDbtInd>");
     let f = read(camt("08", "", &entry("12.30", "DBIT", "<RvslInd>true</RvslInd>", &t)).as_bytes());
-    let l = &f.statements[0].lines[0];
+    let l = f.statements[0].line(0);
     assert!(l.reversal);
     assert_eq!(l.direction, Direction::Debit);
     // The reversal keeps the parties of the credit it undoes: the payer.
@@ -110,8 +110,8 @@ fn pending_entry_is_pending_and_outside_the_balance_check() {
     let bals = [bal("OPBD", "100.00", "CRDT"), bal("CLBD", "110.00", "CRDT")].concat();
     let f = read(camt("10", &bals, &[pending, booked].concat()).as_bytes());
     let s = &f.statements[0];
-    assert_eq!(s.lines[0].status, Status::Pending);
-    assert_eq!(s.lines[1].status, Status::Booked);
+    assert_eq!(s.line(0).status, Status::Pending);
+    assert_eq!(s.line(1).status, Status::Booked);
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
 
@@ -121,7 +121,7 @@ fn foreign_currency_txdtls_uses_the_account_currency_amount() {
              <AmtDtls><InstdAmt><Amt Ccy=\"USD\">110.00</Amt></InstdAmt><TxAmt><Amt Ccy=\"EUR\">101.37</Amt></TxAmt></AmtDtls></TxDtls>";
     let two = [t, &tx("8.63", "X", "")].concat();
     let f = read(camt("08", "", &entry("110.00", "CRDT", "", &two)).as_bytes());
-    assert_eq!(f.statements[0].lines[0].amount_cents, Some(10137));
+    assert_eq!(f.statements[0].line(0).amount_cents, Some(10137));
     assert!(f.statements[0].warnings.is_empty(), "{:?}", f.statements[0].warnings);
 }
 
@@ -132,10 +132,10 @@ fn rf_structured_and_in_print_format_in_ustrd() {
         [entry("1.00", "CRDT", "", &tx("1.00", "S", SCOR)), entry("2.00", "CRDT", "", &tx("2.00", "U", print))]
             .concat();
     let f = read(camt("08", "", &entries).as_bytes());
-    let lines = &f.statements[0].lines;
-    assert_eq!(lines[0].creditor_reference(), Some("RF18539007547034"));
-    assert_eq!(lines[1].creditor_reference(), Some("RF18539007547034"));
-    assert_eq!(lines[1].remittance(), Some("ΠΛΗΡΩΜΗ ΤΕΛΩΝ rf18 5390 0754 7034 ΕΥΧΑΡΙΣΤΩ"));
+    let s = &f.statements[0];
+    assert_eq!(s.line(0).creditor_reference(), Some("RF18539007547034"));
+    assert_eq!(s.line(1).creditor_reference(), Some("RF18539007547034"));
+    assert_eq!(s.line(1).remittance(), Some("ΠΛΗΡΩΜΗ ΤΕΛΩΝ rf18 5390 0754 7034 ΕΥΧΑΡΙΣΤΩ"));
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn sub_cent_amount_is_an_error_naming_the_place_and_trailing_zeros_are_fine() {
     let text = e.to_string();
     assert!(text.contains("/Document/BkToCstmrStmt/Stmt/Ntry/Amt") && text.contains("line 9"), "{text}");
     let f = read(camt("08", "", &entry("18.150", "CRDT", "", "")).as_bytes());
-    assert_eq!(f.statements[0].lines[0].amount_cents, Some(1815));
+    assert_eq!(f.statements[0].line(0).amount_cents, Some(1815));
 }
 
 #[test]
@@ -197,18 +197,18 @@ fn mt940_reversals_and_rf_split_across_86_lines() {
     assert_eq!(f.format, Format::Mt940);
     let s = &f.statements[0];
     assert_eq!(s.id.as_deref(), Some("STMT1"));
-    let l = &s.lines;
-    assert_eq!((l[0].direction, l[0].reversal), (Direction::Credit, false));
-    assert_eq!(l[0].creditor_reference(), Some("RF18539007547034"));
-    assert_eq!(l[0].end_to_end_id(), Some("E2E1"));
-    assert_eq!(l[0].counterparty_name(), Some("MARIA"));
+    let l = |i| s.line(i);
+    assert_eq!((l(0).direction, l(0).reversal), (Direction::Credit, false));
+    assert_eq!(l(0).creditor_reference(), Some("RF18539007547034"));
+    assert_eq!(l(0).end_to_end_id(), Some("E2E1"));
+    assert_eq!(l(0).counterparty_name(), Some("MARIA"));
     // RC: a credit reversed, so money leaves the account.
-    assert_eq!((l[1].direction, l[1].reversal, l[1].amount_cents), (Direction::Debit, true, Some(1000)));
+    assert_eq!((l(1).direction, l(1).reversal, l(1).amount_cents), (Direction::Debit, true, Some(1000)));
     // RD with funds code R: a debit reversed, so money comes back.
-    assert_eq!((l[2].direction, l[2].reversal, l[2].amount_cents), (Direction::Credit, true, Some(500)));
-    assert_eq!(l[2].creditor_reference(), Some("RF18539007547034"));
-    assert_eq!(l[1].entry_reference(), None);
-    assert_eq!(l[1].bank_reference(), Some("BANK2"));
+    assert_eq!((l(2).direction, l(2).reversal, l(2).amount_cents), (Direction::Credit, true, Some(500)));
+    assert_eq!(l(2).creditor_reference(), Some("RF18539007547034"));
+    assert_eq!(l(1).entry_reference(), None);
+    assert_eq!(l(1).bank_reference(), Some("BANK2"));
     // 100 + 25 - 10 + 5 = 120.
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
@@ -220,8 +220,8 @@ fn mt940_pages_are_joined() {
     let f = read(pages.as_bytes());
     assert_eq!(f.statements.len(), 1);
     let s = &f.statements[0];
-    assert_eq!(s.lines.len(), 2);
-    assert_eq!(s.lines[1].entry_index, 1);
+    assert_eq!(s.lines().len(), 2);
+    assert_eq!(s.line(1).entry_index, 1);
     assert_eq!(s.closing_balance.map(|b| b.amount_cents), Some(9900));
     assert!(s.warnings.is_empty(), "{:?}", s.warnings);
 }
@@ -232,7 +232,7 @@ fn mt942_lines_are_information() {
         b":20:X\n:25:ACC\n:28C:1\n:34F:EURD0,00\n:13D:2503031200+0200\n:61:2503030303C5,00NTRFA\n:90C:1EUR5,00\n-\n",
     );
     assert_eq!(f.format, Format::Mt942);
-    assert_eq!(f.statements[0].lines[0].status, Status::Info);
+    assert_eq!(f.statements[0].line(0).status, Status::Info);
 }
 
 #[test]
@@ -244,7 +244,7 @@ fn windows_1253_mt940_with_greek_names() {
     assert!(!unmappable);
     assert!(std::str::from_utf8(&bytes).is_err(), "the test file really is not UTF-8");
     let f = read(&bytes);
-    let l = &f.statements[0].lines[0];
+    let l = f.statements[0].line(0);
     assert_eq!(l.counterparty_name(), Some("ΓΕΩΡΓΙΟΣ ΠΑΠΑΔΟΠΟΥΛΟΣ"));
     assert_eq!(l.remittance(), Some("ΤΕΛΗ ΚΑΘΑΡΙΟΤΗΤΑΣ"));
 }

@@ -9,7 +9,7 @@ pub fn check(data: &[u8]) {
     match (&in_place, &streamed) {
         (Ok(a), Ok(b)) => {
             assert_eq!(a, b, "in-place and streamed reads differ");
-            for line in a.statements.iter().flat_map(|s| &s.lines) {
+            for line in a.statements.iter().flat_map(|s| s.lines()) {
                 assert!(line.amount_cents.is_none_or(|c| c >= 0), "negative line amount");
             }
             let _ = bank_adapters::contract::to_json(a);

@@ -57,7 +57,7 @@ pub fn decimal_cents(text: &str) -> Option<i64> {
 /// Compares count, amounts, directions, dates and references (where both have them).
 pub fn compare(ours: &ParsedFile, exp: &Expected) -> Vec<String> {
     let mut problems = Vec::new();
-    let lines: Vec<_> = ours.statements.iter().flat_map(|s| &s.lines).collect();
+    let lines: Vec<_> = ours.statements.iter().flat_map(|s| s.lines()).collect();
     if lines.len() != exp.lines.len() {
         problems.push(format!("{} lines, expected {}", lines.len(), exp.lines.len()));
         return problems;

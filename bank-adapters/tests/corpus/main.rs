@@ -169,7 +169,7 @@ fn every_corpus_file_meets_its_expectation() {
         }
         match (&in_place, &e.error) {
             (Ok(p), None) => {
-                let lines: usize = p.statements.iter().map(|s| s.lines.len()).sum();
+                let lines: usize = p.statements.iter().map(|s| s.lines().len()).sum();
                 if Some(p.statements.len()) != e.statements || Some(lines) != e.lines {
                     fail(format!(
                         "{} statements / {lines} lines, expected {:?} / {:?}",
