@@ -21,6 +21,10 @@ pub(crate) trait XmlSource {
     /// Bytes consumed so far.
     fn position(&self) -> u64;
     fn error_position(&self) -> u64;
+    /// Whether the bytes consumed so far pass [`MAX_FILE_BYTES`].
+    fn past_limit(&self) -> bool {
+        self.position() > MAX_FILE_BYTES
+    }
 }
 
 pub(crate) struct SliceSource<'a>(Reader<&'a [u8]>);
@@ -40,6 +44,10 @@ impl XmlSource for SliceSource<'_> {
     }
     fn error_position(&self) -> u64 {
         self.0.error_position()
+    }
+    fn past_limit(&self) -> bool {
+        // `parse_slice` takes no slice longer than the limit.
+        false
     }
 }
 
@@ -67,127 +75,91 @@ impl<R: BufRead> XmlSource for BufSource<R> {
     }
 }
 
-/// The element names we act on; everything else is `Other`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Tag {
-    Document,
-    Stmt,
-    Ntfctn,
-    Id,
-    ElctrncSeqNb,
-    LglSeqNb,
-    Acct,
-    Iban,
-    Othr,
-    Ccy,
-    Bal,
-    Tp,
-    CdOrPrtry,
-    Cd,
-    Prtry,
-    Amt,
-    CdtDbtInd,
-    Dt,
-    DtTm,
-    Ntry,
-    NtryRef,
-    RvslInd,
-    Sts,
-    BookgDt,
-    ValDt,
-    AcctSvcrRef,
-    AddtlNtryInf,
-    NtryDtls,
-    TxDtls,
-    Refs,
-    EndToEndId,
-    TxId,
-    AmtDtls,
-    TxAmt,
-    InstdAmt,
-    CntrValAmt,
-    RltdPties,
-    Dbtr,
-    Cdtr,
-    Pty,
-    Nm,
-    DbtrAcct,
-    CdtrAcct,
-    RmtInf,
-    Ustrd,
-    Strd,
-    CdtrRefInf,
-    Ref,
-    AddtlRmtInf,
-    AddtlTxInf,
-    RtrInf,
-    Rsn,
-    Chrgs,
-    Rcrd,
-    TtlChrgsAndTaxAmt,
-    Other,
+/// Declares [`Tag`], the element names we act on (everything else is
+/// `Other`), with the name of each, from one list.
+macro_rules! tags {
+    ($($tag:ident = $name:literal,)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub(crate) enum Tag {
+            $($tag,)*
+            Other,
+        }
+
+        fn tag_of(name: &str) -> Tag {
+            match name {
+                $($name => Tag::$tag,)*
+                _ => Tag::Other,
+            }
+        }
+
+        impl Tag {
+            /// The element name; `None` for `Other`, whose name is kept aside.
+            fn name(self) -> Option<&'static str> {
+                match self {
+                    $(Tag::$tag => Some($name),)*
+                    Tag::Other => None,
+                }
+            }
+        }
+    };
 }
 
-fn tag_of(name: &[u8]) -> Tag {
-    use Tag::*;
-    match name {
-        b"Document" => Document,
-        b"Stmt" => Stmt,
-        b"Ntfctn" => Ntfctn,
-        b"Id" => Id,
-        b"ElctrncSeqNb" => ElctrncSeqNb,
-        b"LglSeqNb" => LglSeqNb,
-        b"Acct" => Acct,
-        b"IBAN" => Iban,
-        b"Othr" => Othr,
-        b"Ccy" => Ccy,
-        b"Bal" => Bal,
-        b"Tp" => Tp,
-        b"CdOrPrtry" => CdOrPrtry,
-        b"Cd" => Cd,
-        b"Prtry" => Prtry,
-        b"Amt" => Amt,
-        b"CdtDbtInd" => CdtDbtInd,
-        b"Dt" => Dt,
-        b"DtTm" => DtTm,
-        b"Ntry" => Ntry,
-        b"NtryRef" => NtryRef,
-        b"RvslInd" => RvslInd,
-        b"Sts" => Sts,
-        b"BookgDt" => BookgDt,
-        b"ValDt" => ValDt,
-        b"AcctSvcrRef" => AcctSvcrRef,
-        b"AddtlNtryInf" => AddtlNtryInf,
-        b"NtryDtls" => NtryDtls,
-        b"TxDtls" => TxDtls,
-        b"Refs" => Refs,
-        b"EndToEndId" => EndToEndId,
-        b"TxId" => TxId,
-        b"AmtDtls" => AmtDtls,
-        b"TxAmt" => TxAmt,
-        b"InstdAmt" => InstdAmt,
-        b"CntrValAmt" => CntrValAmt,
-        b"RltdPties" => RltdPties,
-        b"Dbtr" => Dbtr,
-        b"Cdtr" => Cdtr,
-        b"Pty" => Pty,
-        b"Nm" => Nm,
-        b"DbtrAcct" => DbtrAcct,
-        b"CdtrAcct" => CdtrAcct,
-        b"RmtInf" => RmtInf,
-        b"Ustrd" => Ustrd,
-        b"Strd" => Strd,
-        b"CdtrRefInf" => CdtrRefInf,
-        b"Ref" => Ref,
-        b"AddtlRmtInf" => AddtlRmtInf,
-        b"AddtlTxInf" => AddtlTxInf,
-        b"RtrInf" => RtrInf,
-        b"Rsn" => Rsn,
-        b"Chrgs" => Chrgs,
-        b"Rcrd" => Rcrd,
-        b"TtlChrgsAndTaxAmt" => TtlChrgsAndTaxAmt,
-        _ => Other,
-    }
+tags! {
+    Document = "Document",
+    Stmt = "Stmt",
+    Ntfctn = "Ntfctn",
+    Id = "Id",
+    ElctrncSeqNb = "ElctrncSeqNb",
+    LglSeqNb = "LglSeqNb",
+    Acct = "Acct",
+    Iban = "IBAN",
+    Othr = "Othr",
+    Ccy = "Ccy",
+    Bal = "Bal",
+    Tp = "Tp",
+    CdOrPrtry = "CdOrPrtry",
+    Cd = "Cd",
+    Prtry = "Prtry",
+    Amt = "Amt",
+    CdtDbtInd = "CdtDbtInd",
+    Dt = "Dt",
+    DtTm = "DtTm",
+    Ntry = "Ntry",
+    NtryRef = "NtryRef",
+    RvslInd = "RvslInd",
+    Sts = "Sts",
+    BookgDt = "BookgDt",
+    ValDt = "ValDt",
+    AcctSvcrRef = "AcctSvcrRef",
+    AddtlNtryInf = "AddtlNtryInf",
+    NtryDtls = "NtryDtls",
+    TxDtls = "TxDtls",
+    Refs = "Refs",
+    EndToEndId = "EndToEndId",
+    TxId = "TxId",
+    AmtDtls = "AmtDtls",
+    TxAmt = "TxAmt",
+    InstdAmt = "InstdAmt",
+    CntrValAmt = "CntrValAmt",
+    RltdPties = "RltdPties",
+    Dbtr = "Dbtr",
+    Cdtr = "Cdtr",
+    Pty = "Pty",
+    Nm = "Nm",
+    DbtrAcct = "DbtrAcct",
+    CdtrAcct = "CdtrAcct",
+    RmtInf = "RmtInf",
+    Ustrd = "Ustrd",
+    Strd = "Strd",
+    CdtrRefInf = "CdtrRefInf",
+    Ref = "Ref",
+    AddtlRmtInf = "AddtlRmtInf",
+    AddtlTxInf = "AddtlTxInf",
+    RtrInf = "RtrInf",
+    Rsn = "Rsn",
+    Chrgs = "Chrgs",
+    Rcrd = "Rcrd",
+    TtlChrgsAndTaxAmt = "TtlChrgsAndTaxAmt",
 }
 
 /// Where an element's text goes.
@@ -263,6 +235,36 @@ fn local_name(qname: &str) -> &str {
     }
 }
 
+/// An amount's `Ccy` attribute. Amounts mostly carry it alone, as
+/// ` Ccy="EUR"`, read here in place: quick-xml's attribute parser costs
+/// more than the rest of the element. Any other form goes through it.
+fn ccy_attribute(e: &BytesStart<'_>) -> Money {
+    let plain = e.attributes_raw().strip_prefix(" Ccy=\"").and_then(|rest| rest.strip_suffix('"'));
+    if let Some(code) = plain
+        && code.len() == 3
+        && code.bytes().all(|c| c.is_ascii_uppercase())
+    {
+        return Money::ccy_from(code.as_bytes());
+    }
+    match e.try_get_attribute("Ccy") {
+        Ok(Some(a)) => Money::ccy_from(a.value.as_bytes()),
+        _ => Money::NO_CCY,
+    }
+}
+
+/// The element's tag and local name. Names we act on have no `:`, so a name
+/// they match needs no look for a namespace prefix.
+fn tag_and_name(qname: &str) -> (Tag, &str) {
+    match tag_of(qname) {
+        Tag::Other => {
+            let name = local_name(qname);
+            let tag = if name.len() == qname.len() { Tag::Other } else { tag_of(name) };
+            (tag, name)
+        }
+        tag => (tag, qname),
+    }
+}
+
 fn stmt_slot(rel: &[Tag]) -> Option<Slot> {
     use Tag::*;
     Some(match rel {
@@ -304,6 +306,8 @@ fn ntry_slot(rel: &[Tag]) -> Option<Slot> {
     })
 }
 
+/// Inlined: most elements of a statement are inside a `TxDtls`.
+#[inline(always)]
 fn tx_slot(rel: &[Tag]) -> Option<Slot> {
     use Tag::*;
     Some(match rel {
@@ -339,12 +343,112 @@ enum Message {
     Notification,
 }
 
+/// What an element opens, to be closed at its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Context {
+    None,
+    Statement,
+    Balance,
+    Entry,
+    Transaction,
+}
+
+/// The open elements. Only errors need their names (for the XML path), so
+/// a name is kept only for an `Other` element: the tag names the others.
+struct Frames {
+    tags: [Tag; MAX_NESTING],
+    /// The context each open element opened, which its end closes.
+    closes: [Context; MAX_NESTING],
+    /// Where each open `Other` element's name starts in `names`.
+    name_at: [usize; MAX_NESTING],
+    depth: usize,
+    /// The names of the open `Other` elements, one after the other.
+    names: String,
+}
+
+impl Frames {
+    fn new() -> Self {
+        Frames {
+            tags: [Tag::Other; MAX_NESTING],
+            closes: [Context::None; MAX_NESTING],
+            name_at: [0; MAX_NESTING],
+            depth: 0,
+            names: String::new(),
+        }
+    }
+
+    fn open(&self) -> &[Tag] {
+        self.tags.get(..self.depth).unwrap_or_default()
+    }
+
+    /// Opens an element; the caller has checked the nesting limit.
+    #[inline]
+    fn push(&mut self, tag: Tag, name: &str) {
+        if let (Some(t), Some(c), Some(at)) =
+            (self.tags.get_mut(self.depth), self.closes.get_mut(self.depth), self.name_at.get_mut(self.depth))
+        {
+            *t = tag;
+            *c = Context::None;
+            if tag == Tag::Other {
+                *at = self.names.len();
+                self.names.push_str(name);
+            }
+            self.depth += 1;
+        }
+    }
+
+    /// The context the innermost element opened.
+    fn closes(&self) -> Context {
+        self.depth.checked_sub(1).and_then(|d| self.closes.get(d)).copied().unwrap_or(Context::None)
+    }
+
+    fn set_closes(&mut self, context: Context) {
+        if let Some(c) = self.depth.checked_sub(1).and_then(|d| self.closes.get_mut(d)) {
+            *c = context;
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        let Some(d) = self.depth.checked_sub(1) else { return };
+        if let (Some(Tag::Other), Some(&at)) = (self.tags.get(d), self.name_at.get(d)) {
+            self.names.truncate(at);
+        }
+        self.depth = d;
+    }
+
+    /// `/Document/BkToCstmrStmt/...`; `None` outside the root element.
+    fn path(&self) -> Option<String> {
+        if self.depth == 0 {
+            return None;
+        }
+        // From the innermost element out: an `Other` name ends where the next one starts.
+        let mut parts = Vec::with_capacity(self.depth);
+        let mut end = self.names.len();
+        for (tag, &at) in self.open().iter().zip(&self.name_at).rev() {
+            parts.push(match tag.name() {
+                Some(name) => name,
+                None => {
+                    let name = self.names.get(at..end).unwrap_or_default();
+                    end = at;
+                    name
+                }
+            });
+        }
+        Some(parts.iter().rev().fold(String::new(), |path, part| path + "/" + part))
+    }
+}
+
+/// A reader error, boxed so that the per-event functions return a pointer
+/// in a register rather than a large `Result` through memory.
+type Failure = Box<ParseError>;
+
 /// The reader's state between events.
 struct State {
-    stack: Vec<Tag>,
-    /// `/Document/BkToCstmrStmt/...`, for error messages.
-    path: String,
-    path_marks: Vec<usize>,
+    frames: Frames,
+    /// The depth of the outermost open element below the message root that
+    /// is `Other`: nothing inside it is read. `usize::MAX` when there is none.
+    ignored_at: usize,
     namespace: Option<(u16, u8)>,
     message: Option<Message>,
     stmt_at: Option<usize>,
@@ -362,6 +466,10 @@ struct State {
 }
 
 pub(crate) fn parse_slice(bytes: &[u8]) -> Result<ParsedFile, ParseError> {
+    // Checked once here rather than at every event.
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ParseError::new(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes")));
+    }
     let mut src = SliceSource::new(bytes);
     run(&mut src).map_err(|e| e.locate_in(bytes))
 }
@@ -373,9 +481,8 @@ pub(crate) fn parse_reader<R: BufRead>(reader: R) -> Result<ParsedFile, ParseErr
 
 fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
     let mut st = State {
-        stack: Vec::with_capacity(MAX_NESTING),
-        path: String::with_capacity(256),
-        path_marks: Vec::with_capacity(MAX_NESTING),
+        frames: Frames::new(),
+        ignored_at: usize::MAX,
         namespace: None,
         message: None,
         stmt_at: None,
@@ -401,7 +508,7 @@ fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
             Err(e) => {
                 let message = e.to_string();
                 let pos = src.error_position();
-                return Err(st.error(ErrorKind::Xml, message, pos));
+                return Err(*st.error(ErrorKind::Xml, message, pos));
             }
         };
         let done = matches!(event, Event::Eof);
@@ -410,11 +517,11 @@ fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
             if e.position.offset.is_none() {
                 e.position.offset = Some(src.position());
             }
-            return Err(e);
+            return Err(*e);
         }
-        if src.position() > MAX_FILE_BYTES {
+        if src.past_limit() {
             let pos = src.position();
-            return Err(st.error(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes"), pos));
+            return Err(*st.error(ErrorKind::Limit, format!("file larger than {MAX_FILE_BYTES} bytes"), pos));
         }
         if done {
             break;
@@ -424,25 +531,35 @@ fn run<S: XmlSource>(src: &mut S) -> Result<ParsedFile, ParseError> {
 }
 
 impl State {
-    fn error(&self, kind: ErrorKind, message: impl Into<String>, offset: u64) -> ParseError {
-        let mut e = ParseError::new(kind, message);
+    fn error(&self, kind: ErrorKind, message: impl Into<String>, offset: u64) -> Failure {
+        let mut e = Box::new(ParseError::new(kind, message));
         e.position.offset = Some(offset);
-        if !self.path.is_empty() {
-            e.position.xml_path = Some(self.path.clone());
-        }
+        e.position.xml_path = self.frames.path();
         e
     }
 
     /// An error at the current element; the caller fills in the offset.
-    fn err(&self, kind: ErrorKind, message: impl Into<String>) -> ParseError {
-        let mut e = ParseError::new(kind, message);
-        if !self.path.is_empty() {
-            e.position.xml_path = Some(self.path.clone());
-        }
+    fn err(&self, kind: ErrorKind, message: impl Into<String>) -> Failure {
+        let mut e = Box::new(ParseError::new(kind, message));
+        e.position.xml_path = self.frames.path();
         e
     }
 
-    fn handle(&mut self, event: &Event<'_>) -> Result<(), ParseError> {
+    /// Inlined into the event loop: the frequent events go straight to
+    /// their handlers, the rest through one call to [`Self::handle_any`].
+    #[inline(always)]
+    fn handle(&mut self, event: &Event<'_>) -> Result<(), Failure> {
+        match event {
+            Event::Text(t) => self.text(t),
+            Event::Start(e) => self.start(e),
+            Event::End(_) => self.end(),
+            _ => self.handle_any(event),
+        }
+    }
+
+    /// Any event; [`Self::handle`] sends only the rare ones here.
+    #[inline(never)]
+    fn handle_any(&mut self, event: &Event<'_>) -> Result<(), Failure> {
         match event {
             Event::Start(e) => self.start(e),
             Event::Empty(e) => {
@@ -495,10 +612,19 @@ impl State {
     }
 
     fn capturing(&self) -> bool {
-        matches!(self.capture, Some((_, depth)) if depth == self.stack.len())
+        matches!(self.capture, Some((_, depth)) if depth == self.frames.depth)
     }
 
-    fn text(&mut self, t: &str) -> Result<(), ParseError> {
+    #[inline(always)]
+    fn text(&mut self, t: &str) -> Result<(), Failure> {
+        // Most texts are the blanks between elements: not kept, not too long.
+        if self.capture.is_none() && t.len() <= MAX_ELEMENT_BYTES {
+            return Ok(());
+        }
+        self.keep_text(t)
+    }
+
+    fn keep_text(&mut self, t: &str) -> Result<(), Failure> {
         if t.len() > MAX_ELEMENT_BYTES {
             return Err(self.err(ErrorKind::Limit, "text longer than 1 MiB"));
         }
@@ -511,46 +637,54 @@ impl State {
         Ok(())
     }
 
-    fn start(&mut self, e: &BytesStart<'_>) -> Result<(), ParseError> {
+    fn start(&mut self, e: &BytesStart<'_>) -> Result<(), Failure> {
         if e.len() > MAX_ELEMENT_BYTES {
             return Err(self.err(ErrorKind::Limit, "start tag longer than 1 MiB"));
         }
-        let name = local_name(e.name().0);
-        if self.stack.len() >= MAX_NESTING {
+        let (tag, name) = tag_and_name(e.name().0);
+        if self.frames.depth >= MAX_NESTING {
             return Err(self.err(ErrorKind::Limit, format!("elements nested deeper than {MAX_NESTING}")));
         }
-        let tag = tag_of(name.as_bytes());
-        self.path_marks.push(self.path.len());
-        self.path.push('/');
-        self.path.push_str(name);
-        self.stack.push(tag);
-        let depth = self.stack.len();
+        self.frames.push(tag, name);
+        let depth = self.frames.depth;
+        // Text is only read from elements without children.
+        self.capture = None;
         match depth {
             1 => return self.root(e, tag),
             2 => return self.message_root(name),
+            _ if depth > self.ignored_at => return Ok(()),
+            _ if tag == Tag::Other => {
+                // Every slot and context is a path of known tags.
+                self.ignored_at = depth;
+                return Ok(());
+            }
             _ => {}
         }
+        let open = self.frames.open();
         let slot = if let Some(tx) = self.tx_at {
-            tx_slot(&self.stack[tx + 1..])
+            tx_slot(&open[tx + 1..])
         } else if let Some(n) = self.ntry_at {
-            if self.stack[n + 1..] == [Tag::NtryDtls, Tag::TxDtls] {
+            if open[n + 1..] == [Tag::NtryDtls, Tag::TxDtls] {
                 self.tx_at = Some(depth - 1);
+                self.frames.set_closes(Context::Transaction);
                 self.entry.start_tx();
                 None
             } else {
-                ntry_slot(&self.stack[n + 1..])
+                ntry_slot(&open[n + 1..])
             }
         } else if let Some(b) = self.bal_at {
-            bal_slot(&self.stack[b + 1..])
+            bal_slot(&open[b + 1..])
         } else if let Some(s) = self.stmt_at {
-            match &self.stack[s + 1..] {
+            match &open[s + 1..] {
                 [Tag::Bal] => {
                     self.bal_at = Some(depth - 1);
+                    self.frames.set_closes(Context::Balance);
                     self.bal = BalanceDraft::default();
                     None
                 }
                 [Tag::Ntry] => {
                     self.ntry_at = Some(depth - 1);
+                    self.frames.set_closes(Context::Entry);
                     self.entry.clear();
                     None
                 }
@@ -558,27 +692,22 @@ impl State {
             }
         } else if depth == 3 && matches!(tag, Tag::Stmt | Tag::Ntfctn) {
             self.stmt_at = Some(depth - 1);
+            self.frames.set_closes(Context::Statement);
             self.stmt = StatementDraft::default();
             self.stmt_count += 1;
             None
         } else {
             None
         };
-        self.capture = None;
         if let Some(slot) = slot {
             self.capture = Some((slot, depth));
             self.text.clear();
-            self.ccy = Money::NO_CCY;
-            if slot.has_ccy()
-                && let Ok(Some(a)) = e.try_get_attribute("Ccy")
-            {
-                self.ccy = Money::ccy_from(a.value.as_bytes());
-            }
+            self.ccy = if slot.has_ccy() { ccy_attribute(e) } else { Money::NO_CCY };
         }
         Ok(())
     }
 
-    fn root(&mut self, e: &BytesStart<'_>, tag: Tag) -> Result<(), ParseError> {
+    fn root(&mut self, e: &BytesStart<'_>, tag: Tag) -> Result<(), Failure> {
         if tag != Tag::Document {
             return Err(self.err(
                 ErrorKind::Unsupported,
@@ -599,7 +728,7 @@ impl State {
         Ok(())
     }
 
-    fn message_root(&mut self, name: &str) -> Result<(), ParseError> {
+    fn message_root(&mut self, name: &str) -> Result<(), Failure> {
         let (message, number) = match name {
             "BkToCstmrStmt" => (Message::Statement, 53),
             "BkToCstmrDbtCdtNtfctn" => (Message::Notification, 54),
@@ -641,43 +770,65 @@ impl State {
         Ok(())
     }
 
-    fn end(&mut self) -> Result<(), ParseError> {
-        let depth = self.stack.len();
-        if let Some((slot, d)) = self.capture
-            && d == depth
-        {
-            self.capture = None;
-            let text = std::mem::take(&mut self.text);
-            let r = self.deliver(slot, &text);
-            self.text = text;
-            r?;
+    /// Inlined into the event loop: most elements deliver no text and close
+    /// no context, and that path is a few comparisons.
+    #[inline(always)]
+    fn end(&mut self) -> Result<(), Failure> {
+        let depth = self.frames.depth;
+        if depth < self.ignored_at {
+            if matches!(self.capture, Some((_, d)) if d == depth) {
+                self.deliver_capture()?;
+            }
+            if self.frames.closes() != Context::None {
+                self.close_context()?;
+            }
+        } else if depth == self.ignored_at {
+            self.ignored_at = usize::MAX;
         }
-        let at = depth.saturating_sub(1);
-        if self.tx_at == Some(at) {
-            self.tx_at = None;
-            self.entry.end_tx();
-        } else if self.ntry_at == Some(at) {
-            self.ntry_at = None;
-            let index = self.stmt.entry_count;
-            self.entry.finish(&mut self.stmt, index).map_err(|(k, m)| self.err(k, m))?;
-            self.stmt.entry_count += 1;
-        } else if self.bal_at == Some(at) {
-            self.bal_at = None;
-            let bal = std::mem::take(&mut self.bal);
-            bal.finish(&mut self.stmt).map_err(|(k, m)| self.err(k, m))?;
-        } else if self.stmt_at == Some(at) {
-            self.stmt_at = None;
-            let stmt = std::mem::take(&mut self.stmt);
-            self.statements.push(stmt.finish());
-        }
-        self.stack.pop();
-        if let Some(mark) = self.path_marks.pop() {
-            self.path.truncate(mark);
+        self.frames.pop();
+        Ok(())
+    }
+
+    #[inline(never)]
+    fn deliver_capture(&mut self) -> Result<(), Failure> {
+        let Some((slot, _)) = self.capture.take() else { return Ok(()) };
+        let text = std::mem::take(&mut self.text);
+        let r = self.deliver(slot, &text);
+        self.text = text;
+        r
+    }
+
+    /// Closes the statement, balance, entry or transaction the innermost
+    /// element opened.
+    #[inline(never)]
+    fn close_context(&mut self) -> Result<(), Failure> {
+        match self.frames.closes() {
+            Context::None => {}
+            Context::Transaction => {
+                self.tx_at = None;
+                self.entry.end_tx();
+            }
+            Context::Entry => {
+                self.ntry_at = None;
+                let index = self.stmt.entry_count;
+                self.entry.finish(&mut self.stmt, index).map_err(|(k, m)| self.err(k, m))?;
+                self.stmt.entry_count += 1;
+            }
+            Context::Balance => {
+                self.bal_at = None;
+                let bal = std::mem::take(&mut self.bal);
+                bal.finish(&mut self.stmt).map_err(|(k, m)| self.err(k, m))?;
+            }
+            Context::Statement => {
+                self.stmt_at = None;
+                let stmt = std::mem::take(&mut self.stmt);
+                self.statements.push(stmt.finish());
+            }
         }
         Ok(())
     }
 
-    fn deliver(&mut self, slot: Slot, text: &str) -> Result<(), ParseError> {
+    fn deliver(&mut self, slot: Slot, text: &str) -> Result<(), Failure> {
         let ccy = self.ccy;
         let r = match slot {
             Slot::StmtId | Slot::StmtElSeq | Slot::StmtLglSeq | Slot::AcctId | Slot::AcctCcy => {

@@ -6,7 +6,7 @@ use crate::amount::parse_cents;
 use crate::camt::Slot;
 use crate::checks::{balance_warning, batch_warning};
 use crate::error::ErrorKind;
-use crate::model::{Balance, Date, Direction, LineList, LineScalars, Statement, Status, TextDraft, TextField};
+use crate::model::{Balance, Date, Direction, LineList, LineScalars, Statement, Status, TextDraft, TextField, trim};
 use crate::rf_scan::find_rf_candidates;
 
 /// An error without position; the reader adds the XML path and offset.
@@ -42,7 +42,7 @@ impl Money {
 }
 
 fn cdt_dbt(text: &str) -> Result<Direction, Fail> {
-    match text.trim() {
+    match trim(text) {
         "CRDT" => Ok(Direction::Credit),
         "DBIT" => Ok(Direction::Debit),
         other => Err((ErrorKind::Invalid, format!("CdtDbtInd {other:?} is neither CRDT nor DBIT"))),
@@ -51,7 +51,7 @@ fn cdt_dbt(text: &str) -> Result<Direction, Fail> {
 
 /// `2014-12-31`, or the date part of `2014-12-31T10:00:00+01:00` / `2014-12-31+01:00`.
 pub(crate) fn parse_iso_date(text: &str) -> Result<Date, Fail> {
-    let t = text.trim();
+    let t = trim(text);
     let b = t.as_bytes();
     let bad = || (ErrorKind::Date, format!("malformed date {t:?}"));
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
@@ -69,7 +69,7 @@ pub(crate) fn parse_iso_date(text: &str) -> Result<Date, Fail> {
 
 fn set_first(dst: &mut String, text: &str) {
     if dst.is_empty() {
-        dst.push_str(text.trim());
+        dst.push_str(trim(text));
     }
 }
 
@@ -87,12 +87,12 @@ pub(crate) fn is_placeholder(r: &str) -> bool {
 }
 
 fn real_ref(r: &str) -> Option<&str> {
-    let r = r.trim();
+    let r = trim(r);
     (!r.is_empty() && !is_placeholder(r)).then_some(r)
 }
 
 fn non_empty(s: &str) -> Option<&str> {
-    let s = s.trim();
+    let s = trim(s);
     (!s.is_empty()).then_some(s)
 }
 
@@ -135,6 +135,11 @@ impl StatementDraft {
         } else {
             self.first_entry_ccy
         }
+    }
+
+    /// Adds a line; the texts are copied, `texts` can be reused.
+    fn push_line(&mut self, scalars: LineScalars) {
+        self.lines.push(scalars, &self.texts);
     }
 
     pub fn finish(self) -> Statement {
@@ -281,10 +286,10 @@ impl TxDraft {
             Slot::Ustrd => tx.ustrd.push_str(text),
             Slot::CdtrRefTp => {
                 tx.cdtr_ref_tp.clear();
-                tx.cdtr_ref_tp.push_str(text.trim());
+                tx.cdtr_ref_tp.push_str(trim(text));
             }
             Slot::CdtrRef => {
-                let r = text.trim();
+                let r = trim(text);
                 let is_rf = r.len() > 2 && r.as_bytes()[..2].eq_ignore_ascii_case(b"RF");
                 if tx.cdtr_ref.is_empty() && (tx.cdtr_ref_tp == "SCOR" || is_rf) {
                     tx.cdtr_ref.push_str(r);
@@ -378,9 +383,9 @@ impl EntryDraft {
             Slot::NtryRef => set_first(&mut self.ntry_ref, text),
             Slot::NtryAmt => self.amount = Some(Money::parse(text, ccy)?),
             Slot::NtryCdtDbt => self.direction = Some(cdt_dbt(text)?),
-            Slot::NtryRvsl => self.reversal = matches!(text.trim(), "true" | "1"),
+            Slot::NtryRvsl => self.reversal = matches!(trim(text), "true" | "1"),
             Slot::NtrySts => {
-                let t = text.trim();
+                let t = trim(text);
                 if !t.is_empty() {
                     self.status = Some(match t {
                         "BOOK" => Status::Booked,
@@ -429,8 +434,8 @@ impl EntryDraft {
             charges_cents: entry_charges,
             entry_index: index,
         };
-        let texts = &mut stmt.texts;
         if self.tx_count == 0 {
+            let texts = &mut stmt.texts;
             texts.clear();
             texts.set_opt(TextField::EntryReference, entry_ref);
             texts.set_opt(TextField::BankReference, real_ref(&self.acct_svcr_ref));
@@ -438,7 +443,7 @@ impl EntryDraft {
             if let Some(rf) = find_rf_candidates(&self.addtl).first() {
                 texts.set(TextField::CreditorReference, rf);
             }
-            stmt.lines.push(base, texts);
+            stmt.push_line(base);
             return Ok(());
         }
         let single = self.tx_count == 1;
@@ -466,6 +471,7 @@ impl EntryDraft {
             if let Some(c) = tx.charges() {
                 tx_charges = Some(tx_charges.unwrap_or(0).saturating_add(c));
             }
+            let texts = &mut stmt.texts;
             texts.clear();
             texts.set_opt(TextField::EntryReference, entry_ref);
             texts.set_opt(
@@ -500,7 +506,7 @@ impl EntryDraft {
             texts.set_opt(TextField::ReturnReason, non_empty(&tx.rtr_rsn));
             let charges = tx.charges().or(if single { entry_charges } else { None });
             let scalars = LineScalars { amount_cents: cents, direction: dir, charges_cents: charges, ..base };
-            stmt.lines.push(scalars, texts);
+            stmt.push_line(scalars);
         }
         if missing > 0 {
             stmt.warnings.push(format!(
