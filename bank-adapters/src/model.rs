@@ -491,6 +491,10 @@ pub(crate) struct TextDraft {
     lengths: u64,
 }
 
+/// What an unsorted draft's record takes beyond its texts, at most: the bit
+/// set, and 5 bytes per head (texts are shorter than 4 GiB).
+const UNSORTED_BOUND: usize = 2 + FIELD_COUNT * 5;
+
 /// [`TextDraft::blocked`] once the draft is unsorted: every field's bit.
 const UNSORTED: u32 = u16::MAX as u32;
 
@@ -713,6 +717,12 @@ impl TextDraft {
         self.buf.get(start..start + len).unwrap_or_default()
     }
 
+    /// At most the bytes [`Self::pack_onto`] appends.
+    #[inline]
+    fn packed_len_bound(&self) -> usize {
+        if self.unsorted() { UNSORTED_BOUND + self.end } else { self.end }
+    }
+
     /// Appends the packed texts (see [`Packed`]) to `out`.
     #[inline]
     fn pack_onto(&self, out: &mut Vec<u8>) {
@@ -732,9 +742,7 @@ impl TextDraft {
     #[inline(never)]
     fn encode_onto(&self, out: &mut Vec<u8>) {
         let at = out.len();
-        // The bit set, then at most 5 bytes per head (texts are shorter than
-        // 4 GiB) and the texts.
-        out.resize(at + 2 + FIELD_COUNT * 5 + self.end, 0);
+        out.resize(at + UNSORTED_BOUND + self.end, 0);
         let Some(dst) = out.get_mut(at..) else { return };
         if let Some(d) = dst.get_mut(..2) {
             d.copy_from_slice(&self.present_bits().to_le_bytes());
@@ -811,10 +819,10 @@ impl PackedBuf {
 pub(crate) struct LineList {
     lines: Vec<Line>,
     /// The lines' packed texts, side by side in chunks of about
-    /// [`TEXT_CHUNK`] bytes, each a single allocation of its exact size.
+    /// [`TEXT_CHUNK`] bytes.
     chunks: Vec<Box<[u8]>>,
-    /// The chunk being filled, after those in `chunks`. Its buffer is reused
-    /// from chunk to chunk.
+    /// The chunk being filled, after those in `chunks`, allocated at its
+    /// full size.
     open: Vec<u8>,
 }
 
@@ -826,8 +834,7 @@ const TEXT_CHUNK: usize = 64 * 1024;
 
 impl LineList {
     /// The lines so far, leaving this list empty, with as much room for
-    /// lines (the next MT940 message likely holds about as many) and its
-    /// buffer for texts.
+    /// lines (the next MT940 message likely holds about as many).
     pub fn take(&mut self) -> LineList {
         self.seal();
         let room = self.lines.len();
@@ -838,32 +845,31 @@ impl LineList {
         }
     }
 
-    /// The list as a statement keeps it: every chunk closed, and no buffer
-    /// kept for more.
+    /// The list as a statement keeps it, every chunk closed.
     pub fn finished(mut self) -> LineList {
         self.seal();
-        self.open = Vec::new();
         self
     }
 
-    /// Closes the open chunk.
+    /// Closes the open chunk, giving back the room it did not use.
     fn seal(&mut self) {
-        if !self.open.is_empty() {
-            self.chunks.push(Box::from(self.open.as_slice()));
-            self.open.clear();
+        let open = std::mem::take(&mut self.open);
+        if !open.is_empty() {
+            self.chunks.push(open.into_boxed_slice());
         }
     }
 
     #[inline]
     pub fn push(&mut self, scalars: LineScalars, texts: &TextDraft) {
-        let mut at = self.open.len();
-        texts.pack_onto(&mut self.open);
-        if self.open.len() > TEXT_CHUNK && at > 0 {
-            // The record starts the next chunk.
-            self.chunks.push(Box::from(self.open.get(..at).unwrap_or_default()));
-            self.open.drain(..at);
-            at = 0;
+        // Texts are packed into their chunk's own allocation, never moved:
+        // a chunk that has no room for the next record is closed.
+        let need = texts.packed_len_bound();
+        if self.open.capacity() - self.open.len() < need {
+            self.seal();
+            self.open = Vec::with_capacity(need.max(TEXT_CHUNK));
         }
+        let at = self.open.len();
+        texts.pack_onto(&mut self.open);
         // Unreachable failure: files are limited to 200 MiB.
         if let (Ok(chunk), Ok(start), Ok(len)) =
             (u32::try_from(self.chunks.len()), u32::try_from(at), u32::try_from(self.open.len() - at))
