@@ -14,7 +14,7 @@ use crate::model::{
     Balance, Date, Direction, Format, LineList, LineScalars, ParsedFile, Statement, Status, TextDraft, TextField,
     days_in_month, trim,
 };
-use crate::mt940_details::{join_at, join_lines, read_details};
+use crate::mt940_details::{join_lines, read_details, with_breaks};
 use crate::scan::{BytePositions, find_byte};
 use crate::{MAX_ELEMENT_BYTES, MAX_FILE_BYTES};
 
@@ -200,12 +200,14 @@ struct Reader {
     legacy: &'static Encoding,
     line_no: u64,
     tag: Tag,
+    /// The field's text, its lines joined by `\n`; those of a `:86:` field
+    /// are joined without a break (see [`Reader::joins_lines`]).
     content: String,
-    /// Where `content` has a line break, in order.
+    /// In a `:86:` field, where each line after the first starts in `content`.
     breaks: Vec<usize>,
     /// The line being read holds a `\r` (not counting one that ends it).
     line_cr: bool,
-    /// A line of `content` holds a `\r`: then `breaks` are not all its line ends.
+    /// A line of `content` holds a `\r`: `content` is not all joined yet.
     content_cr: bool,
     /// `content` holds more than one line (a line break).
     multiline: bool,
@@ -215,8 +217,9 @@ struct Reader {
     pending: Option<Pending>,
     /// The pending line's texts.
     texts: TextDraft,
-    /// Scratch space for the `:86:` reader.
+    /// Scratch space for the `:86:` reader: the text joined, and as received.
     details_buf: String,
+    raw_buf: String,
     /// The dates of the last `:61:` line read, which the next line likely repeats.
     last_dates: Option<LineDates>,
     statements: Vec<Message>,
@@ -302,6 +305,7 @@ impl Reader {
             pending: None,
             texts: TextDraft::default(),
             details_buf: String::new(),
+            raw_buf: String::new(),
             last_dates: None,
             statements: Vec::new(),
             saw_tag: false,
@@ -357,9 +361,7 @@ impl Reader {
             // the field's text (Rabobank `:86:` text).
             match parse_tag(line) {
                 Some((tag, _)) if tag.bytes() != b"20" && self.msg.closing.is_none() => {
-                    self.breaks.push(self.content.len());
-                    self.content.push_str("\n-");
-                    self.multiline = true;
+                    self.push_continuation("-");
                 }
                 _ => {
                     self.end_field()?;
@@ -411,13 +413,30 @@ impl Reader {
     /// A line of the current field's text (none outside a field).
     fn text_line(&mut self, line: &str) -> Step {
         if self.in_field {
-            self.breaks.push(self.content.len());
-            self.content.push('\n');
-            self.content.push_str(line);
+            self.push_continuation(line);
             self.content_cr |= self.line_cr;
-            self.multiline = true;
         }
         self.check_field_length()
+    }
+
+    /// Adds a line to the field's text.
+    fn push_continuation(&mut self, line: &str) {
+        if self.joins_lines() {
+            self.breaks.push(self.content.len());
+        } else {
+            self.content.push('\n');
+        }
+        self.content.push_str(line);
+        self.multiline = true;
+    }
+
+    /// Whether the field's lines are gathered joined: those of `:86:`, whose
+    /// structured forms are read across its line breaks (banks wrap the
+    /// field at a fixed width, even inside references). Joining them as they
+    /// come spares a copy of each field; the text as received is put back
+    /// together from `breaks` when it is needed.
+    fn joins_lines(&self) -> bool {
+        self.tag.bytes() == b"86"
     }
 
     fn check_field_length(&self) -> Step {
@@ -472,13 +491,10 @@ impl Reader {
             b"86" => match &mut self.pending {
                 Some(p) if !p.has_details => {
                     p.has_details = true;
-                    // The recorded line breaks are all the field's, unless a line held a `\r`.
-                    let joined = if self.content_cr {
-                        join_lines(content, &mut self.details_buf)
-                    } else {
-                        join_at(content, &self.breaks, &mut self.details_buf)
-                    };
-                    read_details(content, joined, &mut self.texts);
+                    // The lines are joined already, unless a line held a `\r`.
+                    let joined = if self.content_cr { join_lines(content, &mut self.details_buf) } else { content };
+                    let (breaks, raw_buf) = (&self.breaks, &mut self.raw_buf);
+                    read_details(joined, move || with_breaks(content, breaks, raw_buf), &mut self.texts);
                 }
                 // Information for the whole statement: not a line's.
                 _ => {}

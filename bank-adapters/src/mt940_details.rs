@@ -111,11 +111,11 @@ fn tail_word(tail: &[u8]) -> u64 {
     tail.iter().rev().fold(u64::from(b'/'), |w, &c| w << 8 | u64::from(c))
 }
 
-/// Fills the line's texts from the `:86:` field. `raw` keeps the bank's line
-/// breaks; the structured forms are read from `joined`, `raw` with the breaks
-/// removed ([`join_lines`]), because banks wrap the field at a fixed width,
-/// even inside words and references.
-pub(crate) fn read_details(raw: &str, joined: &str, texts: &mut TextDraft) {
+/// Fills the line's texts from the `:86:` field. The structured forms are
+/// read from `joined`, the field without its line breaks, because banks wrap
+/// the field at a fixed width, even inside words and references; `raw` gives
+/// the field as received, with its line breaks, for free text.
+pub(crate) fn read_details<'r>(joined: &str, raw: impl FnOnce() -> &'r str, texts: &mut TextDraft) {
     // A text that starts with a visible ASCII character (the usual case) has nothing to trim.
     let trimmed = match joined.as_bytes().first() {
         Some(&c) if c.is_ascii_graphic() => joined,
@@ -128,7 +128,7 @@ pub(crate) fn read_details(raw: &str, joined: &str, texts: &mut TextDraft) {
     } else if let Some(p) = ["/EREF/", "/REMI/", "/TRTP/"].iter().filter_map(|k| joined.find(k)).min() {
         read_slash(joined.get(p..).unwrap_or_default(), texts);
     } else {
-        texts.set(TextField::Remittance, raw);
+        texts.set(TextField::Remittance, raw());
     }
     if !texts.is_set(TextField::CreditorReference)
         && let Some(rf) = first_rf_candidate(joined)
@@ -153,30 +153,21 @@ pub(crate) fn join_lines<'a>(raw: &'a str, scratch: &'a mut String) -> &'a str {
     scratch
 }
 
-/// [`join_lines`] for a text whose only line breaks are single `\n` bytes at
-/// `breaks` (in order), as the reader recorded them: no search needed.
-pub(crate) fn join_at<'a>(raw: &'a str, breaks: &[usize], scratch: &'a mut String) -> &'a str {
-    debug_assert!(breaks.iter().all(|&i| raw.as_bytes().get(i) == Some(&b'\n')));
-    match *breaks {
-        [] => return raw,
-        // The usual field of two lines: one copy, then the tail moved over the
-        // break; the '\n' at `i` is a character of its own, before the end.
-        [i] if raw.as_bytes().get(i) == Some(&b'\n') => {
-            scratch.clear();
-            scratch.push_str(raw);
-            scratch.remove(i);
-            return scratch;
-        }
-        _ => {}
+/// `joined` with a `\n` put back at each of `breaks` (where a line started,
+/// in order), borrowed when there are none.
+pub(crate) fn with_breaks<'a>(joined: &'a str, breaks: &[usize], scratch: &'a mut String) -> &'a str {
+    if breaks.is_empty() {
+        return joined;
     }
     scratch.clear();
     let mut last = 0;
     for &i in breaks {
-        // '\n' is ASCII: the slices keep to character boundaries.
-        scratch.push_str(raw.get(last..i).unwrap_or_default());
-        last = i + 1;
+        // Lines start after a whole line: the slices keep to character boundaries.
+        scratch.push_str(joined.get(last..i).unwrap_or_default());
+        scratch.push('\n');
+        last = i;
     }
-    scratch.push_str(raw.get(last..).unwrap_or_default());
+    scratch.push_str(joined.get(last..).unwrap_or_default());
     scratch
 }
 
@@ -341,7 +332,7 @@ mod tests {
     fn read(raw: &str) -> TextDraft {
         let mut t = TextDraft::default();
         let mut scratch = String::new();
-        read_details(raw, join_lines(raw, &mut scratch), &mut t);
+        read_details(join_lines(raw, &mut scratch), || raw, &mut t);
         t
     }
 
@@ -411,13 +402,21 @@ mod tests {
     }
 
     #[test]
-    fn join_at_matches_join_lines() {
+    fn with_breaks_undoes_the_join() {
         let texts =
             ["", "a", "\n", "ab\ncd", "\nab", "ab\n", "a\n\nb", "\u{e9}\n\u{e9}x\ny\u{1f600}", "/EREF/1\n/NAME/K"];
         for raw in texts {
-            let breaks: Vec<usize> = raw.match_indices('\n').map(|(i, _)| i).collect();
+            let mut breaks = Vec::new();
+            let mut joined = String::new();
+            for (n, line) in raw.split('\n').enumerate() {
+                if n > 0 {
+                    breaks.push(joined.len());
+                }
+                joined.push_str(line);
+            }
             let (mut a, mut b) = (String::new(), String::new());
-            assert_eq!(join_at(raw, &breaks, &mut a), join_lines(raw, &mut b), "{raw:?}");
+            assert_eq!(join_lines(raw, &mut a), joined, "{raw:?}");
+            assert_eq!(with_breaks(&joined, &breaks, &mut b), raw, "{raw:?}");
         }
     }
 
