@@ -204,9 +204,9 @@ impl TextField {
 /// One statement line: an entry, or one `TxDtls` of a batch entry.
 ///
 /// A 100 MB MT940 file holds about 700,000 lines, so a line is kept compact:
-/// its scalars are fields, and its texts are packed into one record in a
-/// buffer that all the lines of its statement share (see [`LineList`]). They
-/// are read through [`LineRef`], a line beside that buffer.
+/// its scalars are fields, and its texts are packed into one record, in
+/// memory that the lines of its statement share. They are read through
+/// [`LineRef`], a line beside its statement's texts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Line {
     /// Never negative; the sign is in `direction`. `None` only for a `TxDtls`
@@ -222,7 +222,7 @@ pub struct Line {
     pub charges_cents: Option<i64>,
     /// Position of the entry in its statement (0-based): the lines of one batch entry share it.
     pub entry_index: u32,
-    /// Where the line's packed texts are in its statement's buffer.
+    /// Where the line's packed texts are among its statement's.
     texts: TextSpan,
 }
 
