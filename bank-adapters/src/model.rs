@@ -158,8 +158,8 @@ impl Status {
     }
 }
 
-/// The text fields of a line. They live packed in one allocation per line
-/// (see [`Line`]), so each has a name here instead of a struct field.
+/// The text fields of a line. They live packed in one record per line (see
+/// [`Line`]), so each has a name here instead of a struct field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextField {
     /// The entry's own reference (camt `NtryRef`, else entry `AcctSvcrRef`;
@@ -457,7 +457,7 @@ pub(crate) fn trim(s: &str) -> &str {
 }
 
 /// Scratch space where a parser collects a line's texts before packing them;
-/// reused from line to line so that reading allocates once per line.
+/// reused from line to line so that reading a line allocates nothing.
 ///
 /// Parsers mostly set fields in field order, each once. While they do, the
 /// draft builds the line's record itself, in the [`Packed`] format
@@ -813,7 +813,7 @@ impl PackedBuf {
 }
 
 /// A statement's lines as they are read: their scalars, and their texts
-/// packed side by side in one buffer. No allocation, reference count or free
+/// packed side by side in chunks. No allocation, reference count or free
 /// per line.
 #[derive(Clone, Default)]
 pub(crate) struct LineList {

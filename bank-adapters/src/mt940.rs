@@ -771,7 +771,8 @@ fn into_statement(m: Message) -> Statement {
         currency: opt(m.currency),
         opening_balance: opening,
         closing_balance: closing,
-        lines: m.lines.finished(),
+        // Closed by `LineList::take` at the end of each message.
+        lines: m.lines,
         warnings,
     }
 }
